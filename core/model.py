@@ -1,0 +1,182 @@
+"""The NumPy GPT of DESIGN.md: parameters in one flat buffer, a batched forward and its backward.
+
+`gpt_forward` and `gpt_backward` are the model's forward/backward pair, built from the layer pairs
+in `layers.py` and called in mirrored order. `GPT` holds the config and the parameters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import GPTConfig
+from .layers import (
+    activation_backward,
+    activation_forward,
+    attention_backward,
+    attention_forward,
+    cross_entropy_backward,
+    cross_entropy_forward,
+    embedding_backward,
+    embedding_forward,
+    linear_backward,
+    linear_forward,
+    rmsnorm_backward,
+    rmsnorm_forward,
+)
+
+LAYER_PARAMS = ("attn_wq", "attn_wk", "attn_wv", "attn_wo", "mlp_fc1", "mlp_fc2")
+
+
+def param_shapes(cfg: GPTConfig) -> dict[str, tuple[int, int]]:
+    """Every parameter's name and (out, in) shape, in the order of the flat buffer."""
+    C, V = cfg.n_embd, cfg.vocab_size
+    shapes = {"wte": (V, C), "wpe": (cfg.block_size, C)}
+    if not cfg.tie_weights:
+        shapes["lm_head"] = (V, C)
+    for i in range(cfg.n_layer):
+        for name in ("attn_wq", "attn_wk", "attn_wv", "attn_wo"):
+            shapes[f"layer{i}.{name}"] = (C, C)
+        shapes[f"layer{i}.mlp_fc1"] = (4 * C, C)
+        shapes[f"layer{i}.mlp_fc2"] = (C, 4 * C)
+    return shapes
+
+
+def views(flat: np.ndarray, shapes: dict[str, tuple[int, int]]) -> dict[str, np.ndarray]:
+    """Named views into one flat buffer (writing a view writes the buffer)."""
+    out, offset = {}, 0
+    for name, shape in shapes.items():
+        n = shape[0] * shape[1]
+        out[name] = flat[offset : offset + n].reshape(shape)
+        offset += n
+    return out
+
+
+def init_params(cfg: GPTConfig, rng: np.random.Generator) -> np.ndarray:
+    """A flat buffer of Gaussian(0, init_std) weights; attn_wo and mlp_fc2 zero if configured."""
+    shapes = param_shapes(cfg)
+    total = sum(a * b for a, b in shapes.values())
+    flat = np.zeros(total, dtype=cfg.dtype)
+    for name, w in views(flat, shapes).items():
+        if cfg.zero_init_proj and name.endswith(("attn_wo", "mlp_fc2")):
+            continue
+        w[...] = rng.normal(0.0, cfg.init_std, size=w.shape)
+    return flat
+
+
+def gpt_forward(p: dict[str, np.ndarray], cfg: GPTConfig, idx: np.ndarray):
+    """Logits (B, T, V) for token ids (B, T), and the cache for `gpt_backward`."""
+    x, emb_cache = embedding_forward(p["wte"], p["wpe"], idx)  # (B, T, C)
+    norm0 = None
+    if cfg.post_embed_norm:
+        x, norm0 = rmsnorm_forward(x)
+    layers = []
+    for i in range(cfg.n_layer):
+        w = [p[f"layer{i}.{n}"] for n in LAYER_PARAMS]
+        xn, n1 = rmsnorm_forward(x)
+        q, q_c = linear_forward(xn, w[0])  # (B, T, C)
+        k, k_c = linear_forward(xn, w[1])
+        v, v_c = linear_forward(xn, w[2])
+        y, att_c = attention_forward(q, k, v, cfg.n_head)  # (B, T, C)
+        a_out, o_c = linear_forward(y, w[3])
+        x = x + a_out  # residual
+        xn2, n2 = rmsnorm_forward(x)
+        h, f1_c = linear_forward(xn2, w[4])  # (B, T, 4C)
+        act, act_c = activation_forward(h, cfg.activation)
+        m_out, f2_c = linear_forward(act, w[5])  # (B, T, C)
+        x = x + m_out  # residual
+        layers.append((n1, q_c, k_c, v_c, att_c, o_c, n2, f1_c, act_c, f2_c))
+    head = p["wte"] if cfg.tie_weights else p["lm_head"]
+    logits, head_c = linear_forward(x, head)  # (B, T, V)
+    return logits, (emb_cache, norm0, layers, head_c)
+
+
+def gpt_backward(dlogits: np.ndarray, cache, cfg: GPTConfig, grads: dict[str, np.ndarray]):
+    """Accumulate the gradient of every parameter into `grads` (zeroed views of one buffer)."""
+    emb_cache, norm0, layers, head_c = cache
+    # logits = x @ head^T
+    dx, dhead = linear_backward(dlogits, head_c)
+    grads["wte" if cfg.tie_weights else "lm_head"] += dhead
+    for i in reversed(range(cfg.n_layer)):
+        n1, q_c, k_c, v_c, att_c, o_c, n2, f1_c, act_c, f2_c = layers[i]
+        g = [grads[f"layer{i}.{n}"] for n in LAYER_PARAMS]
+        # x = x + m_out: the residual passes dx through, and dx also flows into the MLP
+        dact, dw = linear_backward(dx, f2_c)
+        g[5] += dw
+        dh = activation_backward(dact, act_c, cfg.activation)
+        dxn2, dw = linear_backward(dh, f1_c)
+        g[4] += dw
+        dx = dx + rmsnorm_backward(dxn2, n2)
+        # x = x + a_out: same split for the attention branch
+        dy, dw = linear_backward(dx, o_c)
+        g[3] += dw
+        dq, dk, dv = attention_backward(dy, att_c)
+        dxn, dwq = linear_backward(dq, q_c)
+        g[0] += dwq
+        dxn_k, dwk = linear_backward(dk, k_c)
+        g[1] += dwk
+        dxn_v, dwv = linear_backward(dv, v_c)
+        g[2] += dwv
+        # xn feeds q, k and v: its three gradients add
+        dx = dx + rmsnorm_backward(dxn + dxn_k + dxn_v, n1)
+    if cfg.post_embed_norm:
+        dx = rmsnorm_backward(dx, norm0)
+    dwte, dwpe = embedding_backward(dx, emb_cache)
+    # with tied weights wte is both the embedding and the head: the two gradients add
+    grads["wte"] += dwte
+    grads["wpe"] += dwpe
+
+
+class GPT:
+    """A GPT's config and parameters (a flat buffer with named views), with loss and gradients."""
+
+    def __init__(self, config: GPTConfig, flat: np.ndarray) -> None:
+        self.config = config
+        self.shapes = param_shapes(config)
+        expected = sum(a * b for a, b in self.shapes.values())
+        if flat.shape != (expected,):
+            raise ValueError(f"expected {expected} parameters, got array of shape {flat.shape}")
+        self.flat = np.ascontiguousarray(flat, dtype=config.dtype)
+        self.params = views(self.flat, self.shapes)
+
+    @classmethod
+    def init(cls, config: GPTConfig, rng: np.random.Generator) -> GPT:
+        """A freshly initialised model."""
+        return cls(config, init_params(config, rng))
+
+    @property
+    def num_params(self) -> int:
+        return self.flat.size
+
+    def param_table(self) -> list[tuple[str, tuple[int, int], int]]:
+        """(name, shape, count) for every tensor, in buffer order."""
+        return [(n, s, s[0] * s[1]) for n, s in self.shapes.items()]
+
+    def copy(self) -> GPT:
+        """An independent copy (a snapshot the trainer will not change)."""
+        return GPT(self.config, self.flat.copy())
+
+    def logits(self, idx: np.ndarray) -> np.ndarray:
+        """Next-token logits (B, T, V) for token ids (B, T)."""
+        return gpt_forward(self.params, self.config, np.asarray(idx))[0]
+
+    def loss(self, idx, targets, mask) -> tuple[float, np.ndarray]:
+        """Mean loss over the masked positions and the per-position losses (B, T); no gradient."""
+        logits, _ = gpt_forward(self.params, self.config, idx)
+        loss, losses, _ = cross_entropy_forward(logits, targets, mask)
+        return float(loss), losses
+
+    def loss_and_grads(self, idx, targets, mask) -> tuple[float, np.ndarray, np.ndarray]:
+        """Loss, per-position losses (B, T) and the flat gradient of the mean loss."""
+        logits, cache = gpt_forward(self.params, self.config, idx)
+        loss, losses, ce_cache = cross_entropy_forward(logits, targets, mask)
+        dflat = np.zeros_like(self.flat)
+        gpt_backward(
+            cross_entropy_backward(1.0, ce_cache), cache, self.config, views(dflat, self.shapes)
+        )
+        return float(loss), losses, dflat
+
+    def attention(self, idx: np.ndarray) -> np.ndarray:
+        """Attention weights (n_layer, n_head, T, T) for one sequence of token ids (T,)."""
+        idx = np.asarray(idx)[None, : self.config.block_size]
+        _, (_, _, layers, _) = gpt_forward(self.params, self.config, idx)
+        return np.stack([layer[4][3][0] for layer in layers])  # att cache holds p (B, H, T, T)

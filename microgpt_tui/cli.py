@@ -1,0 +1,153 @@
+"""The command line: parse options into a `core.Run`, then open the app or train headless.
+
+Bad input (a missing file, an impossible value, a corrupt checkpoint) ends in one line on stderr
+and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+
+# One BLAS thread: at these sizes threads cost more than they save (see bench/).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from core import (  # noqa: E402  (after the BLAS setting, which must precede numpy)
+    PRESETS,
+    CheckpointError,
+    ConfigError,
+    DataError,
+    Run,
+    TokenizerError,
+)
+
+EXIT_BAD_INPUT = 2
+USER_ERRORS = (ConfigError, DataError, CheckpointError, TokenizerError)
+
+# CLI flag -> (config, field)
+MODEL_FLAGS = {
+    "n_embd": "n_embd",
+    "n_head": "n_head",
+    "n_layer": "n_layer",
+    "block_size": "block_size",
+    "dtype": "dtype",
+}
+TRAIN_FLAGS = {
+    "steps": "num_steps",
+    "batch_size": "batch_size",
+    "lr": "lr",
+    "seed": "seed",
+    "engine": "engine",
+    "eval_every": "eval_every",
+    "warmup_steps": "warmup_steps",
+}
+SAMPLE_FLAGS = {"samples": "num_samples", "temperature": "temperature", "top_k": "top_k"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="microgpt-tui",
+        description="Watch a tiny GPT learn to invent names, live, in your terminal.",
+    )
+    p.add_argument("--headless", action="store_true", help="train in the terminal, no UI")
+    p.add_argument("--paused", action="store_true", help="open the app without training")
+    p.add_argument(
+        "--preset",
+        default="seed",
+        choices=sorted(PRESETS),
+        help="model/training preset (default: seed, the document's model)",
+    )
+    p.add_argument(
+        "--data",
+        metavar="PATH",
+        help="UTF-8 text, one document per line (default: the bundled 29,910 names)",
+    )
+    p.add_argument("--load", metavar="PATH", help="resume from a checkpoint (.npz)")
+    p.add_argument("--save", metavar="PATH", help="write a checkpoint at the end (and on Ctrl+C)")
+    g = p.add_argument_group("training")
+    g.add_argument("--steps", type=int, help="optimisation steps")
+    g.add_argument("--batch-size", type=int, help="documents per step")
+    g.add_argument("--lr", type=float, help="peak learning rate")
+    g.add_argument("--warmup-steps", type=int, help="linear warm-up steps")
+    g.add_argument("--seed", type=int, help="seed for init, data order and sampling")
+    g.add_argument(
+        "--engine", choices=["numpy", "scalar"], help="numpy, or the scalar Value engine"
+    )
+    g.add_argument("--eval-every", type=int, help="validation loss every k steps (0: at the end)")
+    g = p.add_argument_group("model")
+    g.add_argument("--n-embd", type=int, help="embedding width")
+    g.add_argument("--n-head", type=int, help="attention heads")
+    g.add_argument("--n-layer", type=int, help="transformer layers")
+    g.add_argument("--block-size", type=int, help="context length in tokens")
+    g.add_argument("--dtype", choices=["float64", "float32"], help="parameter precision")
+    g = p.add_argument_group("sampling")
+    g.add_argument("--samples", type=int, help="names to sample at the end")
+    g.add_argument("--temperature", type=float, help="sampling temperature (> 0)")
+    g.add_argument("--top-k", type=int, help="sample among the k most likely tokens")
+    return p
+
+
+def _overrides(args: argparse.Namespace, flags: dict[str, str]) -> dict:
+    return {
+        field: getattr(args, flag)
+        for flag, field in flags.items()
+        if getattr(args, flag) is not None
+    }
+
+
+def build_run(args: argparse.Namespace) -> Run:
+    """The Run the options describe: a fresh one, or one loaded from --load with overrides."""
+    if args.load:
+        run = Run.load(args.load, data=args.data)
+        model = _overrides(args, MODEL_FLAGS)
+        if model:
+            raise ConfigError(f"model sizes cannot change when loading a checkpoint: {args.load}")
+        train = _overrides(args, TRAIN_FLAGS)
+        if "num_steps" in train:
+            run.trainer.extend(train.pop("num_steps"))
+        if train:
+            run.trainer.config = replace(run.trainer.config, **train)
+        sample = _overrides(args, SAMPLE_FLAGS)
+        if sample:
+            run.sample_config = replace(run.sample_config, **sample)
+        return run
+    return Run.create(
+        args.preset,
+        args.data,
+        model=_overrides(args, MODEL_FLAGS),
+        train=_overrides(args, TRAIN_FLAGS),
+        sample=_overrides(args, SAMPLE_FLAGS),
+    )
+
+
+def fail(message: str) -> int:
+    print(f"microgpt-tui: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        run = build_run(args)
+    except USER_ERRORS as e:
+        return fail(str(e))
+    if args.headless:
+        from .headless import run_headless
+
+        try:
+            return run_headless(run, save=args.save)
+        except USER_ERRORS as e:
+            return fail(str(e))
+        except OSError as e:
+            return fail(f"{e.strerror or e}: {e.filename or args.save}")
+    from .app import MicroGPTApp
+
+    MicroGPTApp(run, paused=args.paused, save_path=args.save).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
