@@ -103,6 +103,14 @@ class Run:
             _data_label(data),
         )
 
+    def restart(self) -> Run:
+        """A fresh run on the same data and configs: step 0, the seed's initial weights."""
+        cfg = self.trainer.config
+        rng = np.random.default_rng(cfg.seed)
+        gpt = GPT.init(self.model.config, rng)
+        trainer = Trainer(gpt, self.dataset, cfg)
+        return Run(self.preset, self.dataset, gpt, trainer, self.sample_config, rng, self.data)
+
     def save(self, path: str | os.PathLike) -> Path:
         """Write a checkpoint from which training resumes exactly."""
         return ckpt_io.save(path, self.checkpoint())
