@@ -59,14 +59,20 @@ def save(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
     arrays["adam/m"] = ckpt.optimizer.m
     arrays["adam/v"] = ckpt.optimizer.v
     arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise CheckpointError(f"cannot write checkpoint ({e.strerror or e}): {path}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise CheckpointError(f"cannot write checkpoint ({e.strerror or e}): {path}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

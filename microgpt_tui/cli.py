@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 # One BLAS thread: at these sizes threads cost more than they save (see bench/).
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -123,6 +124,18 @@ def build_run(args: argparse.Namespace) -> Run:
     )
 
 
+def check_writable(path: str) -> None:
+    """Refuse a --save path that cannot be written, before any training time is spent."""
+    target = Path(path)
+    if target.is_dir():
+        raise CheckpointError(f"--save path is a directory: {target}")
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not os.access(parent, os.W_OK):
+        raise CheckpointError(f"--save path is not writable: {target}")
+
+
 def fail(message: str) -> int:
     print(f"microgpt-tui: error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -131,6 +144,8 @@ def fail(message: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.save:
+            check_writable(args.save)
         run = build_run(args)
     except USER_ERRORS as e:
         return fail(str(e))
@@ -141,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
             return run_headless(run, save=args.save)
         except USER_ERRORS as e:
             return fail(str(e))
+        except BrokenPipeError:  # e.g. piped into `head`: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         except OSError as e:
             return fail(f"{e.strerror or e}: {e.filename or args.save}")
     from .app import MicroGPTApp
