@@ -16,7 +16,7 @@ import numpy as np
 
 from .tokenizer import EOS, Tokenizer
 
-MAX_FILE_BYTES = 512 * 1024 * 1024  # refuse larger files rather than exhaust memory
+MAX_FILE_BYTES = 64 * 1024 * 1024  # ~8M short documents; refuse more rather than exhaust memory
 MAX_VOCAB = 2048  # more distinct characters than this is not a character-level name list
 
 
@@ -98,10 +98,10 @@ class Dataset:
         self.block_size = block_size
         # (N, block + 1): BOS, the characters, EOS, cut to the block; padded with EOS
         n = len(self.docs)
-        self.tokens = np.full((n, block_size + 1), EOS, dtype=np.int64)
+        self.tokens = np.full((n, block_size + 1), EOS, dtype=np.int32)
         self.n_pred = np.empty(n, dtype=np.int64)  # predicted positions per document
         for i, doc in enumerate(self.docs):
-            ids = self.tokenizer.encode(doc)[: block_size + 1]
+            ids = self.tokenizer.encode(doc[: block_size + 1])[: block_size + 1]
             self.tokens[i, : len(ids)] = ids
             self.n_pred[i] = len(ids) - 1
         self.num_cut = int(sum(len(d) + 2 > block_size + 1 for d in self.docs))
