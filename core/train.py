@@ -72,12 +72,17 @@ class Trainer:
         self.step = step  # steps completed
         self.diverged_at: int | None = None
         self.last_val_loss: float | None = None
+        self.last_graph_size: int | None = None  # Value nodes of the last scalar-engine step
         if config.engine == "scalar":
             from .scalar_gpt import scalar_batch_loss_and_grads
 
-            self._loss_and_grads = lambda b: scalar_batch_loss_and_grads(
-                model.config, model.params, b
-            )[:3]
+            def scalar(b):
+                loss, grad, losses, self.last_graph_size = scalar_batch_loss_and_grads(
+                    model.config, model.params, b
+                )
+                return loss, losses, grad
+
+            self._loss_and_grads = scalar
         else:
             self._loss_and_grads = lambda b: model.loss_and_grads(b.idx, b.targets, b.mask)
 
