@@ -86,6 +86,10 @@ def load(path: str | os.PathLike) -> Checkpoint:
         raise CheckpointError(f"checkpoint not found: {path}")
     if path.is_dir():
         raise CheckpointError(f"checkpoint is a directory, not a file: {path}")
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(
+            f"not a checkpoint: not an .npz archive (truncated, or another format): {path}"
+        )
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}

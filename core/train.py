@@ -18,6 +18,9 @@ from .model import GPT
 from .optim import Adam, lr_at
 
 EVAL_CHUNK = 1000  # validation documents per forward pass
+# A loss this many times the random-guess loss ln(vocab_size) means the run has blown up, even
+# while every number is still finite (Adam with lr 1e3 reaches 1e13 without overflowing).
+DIVERGED_FACTOR = 100.0
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class StepRecord:
     position_losses: tuple[float, ...]  # -ln p(target) at each predicted position of docs[0]
     tokens: int  # predicted positions in the batch
     val_loss: float | None = None  # set on evaluation steps
-    diverged: bool = False  # loss or gradient not finite: the update was not applied
+    diverged: bool = False  # loss not finite (or exploded) or gradient not finite: not applied
 
 
 class Trainer:
@@ -73,6 +76,7 @@ class Trainer:
         self.diverged_at: int | None = None
         self.last_val_loss: float | None = None
         self.last_graph_size: int | None = None  # Value nodes of the last scalar-engine step
+        self._diverged_above = DIVERGED_FACTOR * math.log(dataset.vocab_size)
         if config.engine == "scalar":
             from .scalar_gpt import scalar_batch_loss_and_grads
 
@@ -113,7 +117,7 @@ class Trainer:
         lr = lr_at(self.step, cfg.lr, cfg.num_steps, cfg.warmup_steps)
         first = tuple(float(x) for x in losses[0, : int(batch.mask[0].sum())])
         tokens = int(batch.mask.sum())
-        if not (math.isfinite(loss) and math.isfinite(grad_norm)):
+        if not (math.isfinite(loss) and math.isfinite(grad_norm)) or loss > self._diverged_above:
             self.diverged_at = self.step + 1
             return StepRecord(
                 self.step + 1,

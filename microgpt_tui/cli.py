@@ -48,8 +48,15 @@ TRAIN_FLAGS = {
 SAMPLE_FLAGS = {"samples": "num_samples", "temperature": "temperature", "top_k": "top_k"}
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2), like every other bad input."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="microgpt-tui",
         description="Watch a tiny GPT learn to invent names, live, in your terminal.",
     )
@@ -68,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--load", metavar="PATH", help="resume from a checkpoint (.npz)")
     p.add_argument("--save", metavar="PATH", help="write a checkpoint at the end (and on Ctrl+C)")
+    p.add_argument("--autosave", metavar="PATH", help="also write a checkpoint every k steps")
+    p.add_argument(
+        "--autosave-every",
+        type=int,
+        default=100,
+        metavar="K",
+        help="steps between autosaves (default: 100)",
+    )
     g = p.add_argument_group("training")
     g.add_argument("--steps", type=int, help="optimisation steps")
     g.add_argument("--batch-size", type=int, help="documents per step")
@@ -128,12 +143,12 @@ def check_writable(path: str) -> None:
     """Refuse a --save path that cannot be written, before any training time is spent."""
     target = Path(path)
     if target.is_dir():
-        raise CheckpointError(f"--save path is a directory: {target}")
+        raise CheckpointError(f"checkpoint path is a directory: {target}")
     parent = target.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not os.access(parent, os.W_OK):
-        raise CheckpointError(f"--save path is not writable: {target}")
+        raise CheckpointError(f"checkpoint path is not writable: {target}")
 
 
 def fail(message: str) -> int:
@@ -142,10 +157,16 @@ def fail(message: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        if args.save:
-            check_writable(args.save)
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # --help, or a malformed option (already reported in one line)
+        return int(e.code or 0)
+    try:
+        for path in (args.save, args.autosave):
+            if path:
+                check_writable(path)
+        if args.autosave_every < 1:
+            raise ConfigError(f"--autosave-every must be >= 1, got {args.autosave_every}")
         run = build_run(args)
     except USER_ERRORS as e:
         return fail(str(e))
@@ -153,7 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         from .headless import run_headless
 
         try:
-            return run_headless(run, save=args.save)
+            return run_headless(
+                run, save=args.save, autosave=args.autosave, autosave_every=args.autosave_every
+            )
         except USER_ERRORS as e:
             return fail(str(e))
         except BrokenPipeError:  # e.g. piped into `head`: stop quietly
@@ -163,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             return fail(f"{e.strerror or e}: {e.filename or args.save}")
     from .app import MicroGPTApp
 
-    MicroGPTApp(run, paused=args.paused, save_path=args.save).run()
+    MicroGPTApp(run, paused=args.paused, save_path=args.save).run()  # TODO autosave
     return 0
 
 

@@ -4,8 +4,10 @@ per step (a Rich progress display on a terminal, plain lines when piped), valida
 
 from __future__ import annotations
 
-import math
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import TextIO
 
 from core import Run, StepRecord
@@ -22,8 +24,13 @@ def describe(run: Run) -> list[str]:
         f"preset: {run.preset} (n_layer {cfg.n_layer}, n_head {cfg.n_head}, n_embd {cfg.n_embd}, "
         f"block {cfg.block_size}, engine {run.trainer.config.engine})",
     ]
+    if not len(ds.val_ids):
+        lines.append("note: too few documents for a validation split (it needs 10 or more)")
     if ds.num_cut:
-        lines.append(f"note: {ds.num_cut:,} docs are longer than the block and were cut to it")
+        lines.append(
+            f"note: {ds.num_cut:,} of {len(ds):,} docs are longer than the block "
+            f"({cfg.block_size} tokens) and were cut to it"
+        )
     return lines
 
 
@@ -35,37 +42,51 @@ def step_line(rec: StepRecord) -> str:
     return line
 
 
-def run_headless(run: Run, *, save: str | None = None, out: TextIO | None = None) -> int:
-    """Train to the end, printing as it goes; Ctrl+C stops after the current step (and saves)."""
+def run_headless(
+    run: Run,
+    *,
+    save: str | None = None,
+    autosave: str | None = None,
+    autosave_every: int = 100,
+    out: TextIO | None = None,
+) -> int:
+    """Train to the end, printing as it goes. Ctrl+C stops after the step in progress (a second
+    Ctrl+C at once); with `save` the last completed step is written either way."""
     out = out or sys.stdout
     for line in describe(run):
         print(line, file=out)
-    interrupted = False
-    try:
-        if out.isatty():
-            _train_with_progress(run, out)
-        else:
-            for rec in run.trainer.steps():
-                print(step_line(rec), file=out)
-    except KeyboardInterrupt:
-        interrupted = True
-        print(f"interrupted after step {run.trainer.step}", file=out)
     trainer = run.trainer
+    with _StopOnSigint() as stop:
+        records = _until(trainer.steps(), stop)
+        if autosave:
+            records = _autosaving(records, run, autosave, autosave_every)
+        try:
+            if out.isatty():
+                _train_with_progress(records, trainer.step, trainer.config.num_steps, out)
+            else:
+                for rec in records:
+                    print(step_line(rec), file=out)
+        except KeyboardInterrupt:
+            stop.set()
+    if stop.is_set():
+        print(f"interrupted after step {trainer.step}", file=out)
     if trainer.diverged_at is not None:
         print(
-            f"diverged: the loss or gradient was not finite at step {trainer.diverged_at}; "
-            f"the parameters of step {trainer.step} are kept",
+            f"diverged at step {trainer.diverged_at}: the loss or gradient blew up (try a lower "
+            f"--lr); the parameters of step {trainer.step} are kept",
             file=out,
         )
     if save:
         path = run.save(save)
         print(f"saved step {trainer.step} to {path}", file=out)
-    if interrupted:
+    if stop.is_set():
         return 130
+    if trainer.diverged_at is not None:
+        return 1
     val = trainer.last_val_loss
     if val is None and trainer.step and len(run.dataset.val_ids):
         val = trainer.evaluate()
-    if val is not None and math.isfinite(val):
+    if val is not None:
         print(f"val loss: {val:.4f}", file=out)
     names = run.sample()
     if names:
@@ -73,12 +94,45 @@ def run_headless(run: Run, *, save: str | None = None, out: TextIO | None = None
         top_k = "off" if cfg.top_k is None else cfg.top_k
         print(f"--- inference (temperature {cfg.temperature}, top-k {top_k}) ---", file=out)
         for i, name in enumerate(names, 1):
-            mark = "" if not run.dataset.contains(name) else "  (in data)"
+            mark = "  (in data)" if run.dataset.contains(name) else ""
             print(f"sample {i:2d}: {name}{mark}", file=out)
-    return 1 if trainer.diverged_at is not None else 0
+    return 0
 
 
-def _train_with_progress(run: Run, out: TextIO) -> None:
+class _StopOnSigint(threading.Event):
+    """Set on the first SIGINT (training stops after the current step); the second interrupts."""
+
+    def __enter__(self) -> _StopOnSigint:
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum, frame) -> None:
+        if self.is_set():
+            raise KeyboardInterrupt
+        self.set()
+
+
+def _until(records: Iterator[StepRecord], stop: threading.Event) -> Iterator[StepRecord]:
+    for rec in records:
+        yield rec
+        if stop.is_set():
+            return
+
+
+def _autosaving(records: Iterator[StepRecord], run: Run, path: str, every: int):
+    for rec in records:
+        if rec.step % every == 0:
+            run.save(path)
+        yield rec
+
+
+def _train_with_progress(records, done: int, total: int, out: TextIO) -> None:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -100,12 +154,12 @@ def _train_with_progress(run: Run, out: TextIO) -> None:
     with Progress(*columns, console=console, refresh_per_second=10) as progress:
         task = progress.add_task(
             "train",
-            total=run.trainer.config.num_steps,
-            completed=run.trainer.step,
+            total=total,
+            completed=done,
             loss="-",
             val="-",
         )
-        for rec in run.trainer.steps():
+        for rec in records:
             fields = {"loss": f"{rec.loss:.4f}"}
             if rec.val_loss is not None:
                 fields["val"] = f"{rec.val_loss:.4f}"
