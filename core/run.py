@@ -80,11 +80,17 @@ class Run:
         return cls(preset, dataset, gpt, Trainer(gpt, dataset, train_cfg), sample_cfg, rng, label)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, data: str | os.PathLike | None = None) -> Run:
+    def load(
+        cls, path: str | os.PathLike, data: str | os.PathLike | Sequence[str] | None = None
+    ) -> Run:
         """A run restored from a checkpoint, on `data` or on the data it was trained on."""
         ck = ckpt_io.load(path)
         meta = ck.meta or {}
         if data is None:
+            if "data" in meta and meta["data"] is None:
+                raise DataError(
+                    f"this checkpoint was trained on a list of documents; pass it as data=: {path}"
+                )
             data = meta.get("data") or BUNDLED
         dataset = load_dataset(
             data, ck.model.config.block_size, seed=ck.train_config.seed, tokenizer=ck.tokenizer

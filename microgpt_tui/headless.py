@@ -36,10 +36,15 @@ def describe(run: Run) -> list[str]:
 
 def step_line(rec: StepRecord) -> str:
     width = len(str(rec.total_steps))
-    line = f"step {rec.step:{width}d} / {rec.total_steps} | loss {rec.loss:.4f}"
+    line = f"step {rec.step:{width}d} / {rec.total_steps} | loss {_loss(rec.loss)}"
     if rec.val_loss is not None:
-        line += f" | val {rec.val_loss:.4f}"
+        line += f" | val {_loss(rec.val_loss)}"
     return line
+
+
+def _loss(x: float) -> str:
+    """Four decimals, or four significant digits once a loss has blown up."""
+    return f"{x:.4f}" if abs(x) < 1e6 else f"{x:.4g}"
 
 
 def run_headless(
