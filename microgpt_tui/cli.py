@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--load", metavar="PATH", help="resume from a checkpoint (.npz)")
     p.add_argument("--save", metavar="PATH", help="write a checkpoint at the end (and on Ctrl+C)")
+    p.add_argument(
+        "--metrics",
+        metavar="PATH",
+        help="write per-step metrics as JSON lines (or CSV if PATH ends in .csv)",
+    )
     p.add_argument("--autosave", metavar="PATH", help="also write a checkpoint every k steps")
     p.add_argument(
         "--autosave-every",
@@ -162,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help, or a malformed option (already reported in one line)
         return int(e.code or 0)
     try:
-        for path in (args.save, args.autosave):
+        for path in (args.save, args.autosave, args.metrics):
             if path:
                 check_writable(path)
         if args.autosave_every < 1:
@@ -175,7 +180,11 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             return run_headless(
-                run, save=args.save, autosave=args.autosave, autosave_every=args.autosave_every
+                run,
+                save=args.save,
+                autosave=args.autosave,
+                autosave_every=args.autosave_every,
+                metrics=args.metrics,
             )
         except USER_ERRORS as e:
             return fail(str(e))

@@ -12,6 +12,8 @@ from typing import TextIO
 
 from core import Run, StepRecord
 
+from .metrics import MetricsWriter
+
 
 def describe(run: Run) -> list[str]:
     """The header lines: data, vocabulary, model size."""
@@ -53,6 +55,7 @@ def run_headless(
     save: str | None = None,
     autosave: str | None = None,
     autosave_every: int = 100,
+    metrics: str | None = None,
     out: TextIO | None = None,
 ) -> int:
     """Train to the end, printing as it goes. Ctrl+C stops after the step in progress (a second
@@ -60,11 +63,27 @@ def run_headless(
     out = out or sys.stdout
     for line in describe(run):
         print(line, file=out)
+    writer = MetricsWriter(metrics, run) if metrics else None
+    names: list[str] = []
+    try:
+        code = _train(run, out, save, autosave, autosave_every, writer)
+        if code is None:
+            names = _evaluate_and_sample(run, out)
+    finally:
+        if writer:
+            writer.close(names)
+    return code or 0
+
+
+def _train(run: Run, out: TextIO, save, autosave, autosave_every, writer) -> int | None:
+    """Run the steps; an exit code when the run ended early (interrupted, diverged)."""
     trainer = run.trainer
     with _StopOnSigint() as stop:
         records = _until(trainer.steps(), stop)
         if autosave:
             records = _autosaving(records, run, autosave, autosave_every)
+        if writer:
+            records = _recorded(records, writer)
         try:
             if out.isatty():
                 _train_with_progress(records, trainer.step, trainer.config.num_steps, out)
@@ -88,6 +107,11 @@ def run_headless(
         return 130
     if trainer.diverged_at is not None:
         return 1
+    return None
+
+
+def _evaluate_and_sample(run: Run, out: TextIO) -> list[str]:
+    trainer = run.trainer
     val = trainer.last_val_loss
     if val is None and trainer.step and len(run.dataset.val_ids):
         val = trainer.evaluate()
@@ -101,7 +125,7 @@ def run_headless(
         for i, name in enumerate(names, 1):
             mark = "  (in data)" if run.dataset.contains(name) else ""
             print(f"sample {i:2d}: {name}{mark}", file=out)
-    return 0
+    return names
 
 
 class _StopOnSigint(threading.Event):
@@ -128,6 +152,12 @@ def _until(records: Iterator[StepRecord], stop: threading.Event) -> Iterator[Ste
         yield rec
         if stop.is_set():
             return
+
+
+def _recorded(records: Iterator[StepRecord], writer: MetricsWriter) -> Iterator[StepRecord]:
+    for rec in records:
+        writer.write(rec)
+        yield rec
 
 
 def _autosaving(records: Iterator[StepRecord], run: Run, path: str, every: int):
