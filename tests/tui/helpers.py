@@ -1,0 +1,68 @@
+"""Shared helpers for the app tests: small seeded runs and a bounded wait on a condition."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual import events
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.widget import Widget
+
+from core import Run
+from microgpt_tui.app import MicroGPTApp
+
+# 50 names using every letter a-z (vocab 28, as on the bundled names)
+NAMES = [
+    "emma", "olivia", "ava", "isabella", "sophia", "mia", "charlotte", "amelia", "harper", "evelyn",
+    "liam", "noah", "william", "james", "oliver", "benjamin", "elijah", "lucas", "mason", "logan",
+    "jo", "ed", "christopher", "maximiliano", "zoe", "quinn", "kyle", "xavier", "yusuf", "bo",
+    "aria", "luna", "nora", "hazel", "ellie", "stella", "aurora", "violet", "ivy", "ruby",
+    "jack", "owen", "leo", "finn", "hugo", "felix", "jasper", "ezra", "theo", "kai",
+]  # fmt: skip
+
+WIDE = (120, 40)
+NARROW = (80, 24)
+
+
+def make_run(steps: int = 50, *, model: dict | None = None, **train) -> Run:
+    """A small seeded run of the seed preset on NAMES."""
+    return Run.create(
+        "seed", NAMES, model=model, train={"num_steps": steps, "seed": 1, "eval_every": 0, **train}
+    )
+
+
+def make_app(steps: int = 50, *, paused: bool = True, save_path: str | None = None, **kw):
+    """The app on a small run, paused unless asked otherwise."""
+    return MicroGPTApp(make_run(steps, **kw), paused=paused, save_path=save_path)
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await pilot.pause(0.01)
+
+
+CHARACTERS = {"space": " ", "question_mark": "?", "left_square_bracket": "[",
+              "right_square_bracket": "]", "minus": "-", "equals_sign": "="}  # fmt: skip
+
+
+def press(app: MicroGPTApp, *keys: str) -> None:
+    """Send key presses without Pilot's wait for an idle CPU (training keeps the CPU busy)."""
+    for key in keys:
+        char = CHARACTERS.get(key, key if len(key) == 1 else None)
+        app.post_message(events.Key(key, char))
+
+
+def step_of(app: MicroGPTApp) -> int:
+    """The step the app shows."""
+    return app.snapshot.figures.step
+
+
+def text_of(widget: Widget) -> str:
+    """The text a widget shows now (its lines joined), for assertions."""
+    width, height = widget.outer_size
+    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))

@@ -1,0 +1,82 @@
+"""Layouts: every panel on one screen when wide, tabs when narrow, a notice when too small."""
+
+from __future__ import annotations
+
+from textual.widgets import Tabs
+
+from microgpt_tui.screens import HelpScreen, TooSmallScreen
+
+from .helpers import NARROW, WIDE, make_app, text_of, wait_for
+
+PANELS = ("loss", "params", "attention", "sampler")
+
+
+def shown(app) -> set[str]:
+    """The panels on screen."""
+    return {p for p in PANELS if app.main_screen.query_one(f"#{p}").display}
+
+
+async def test_wide_shows_every_panel_without_tabs() -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE):
+        assert shown(app) == set(PANELS)
+        assert not app.main_screen.query_one(Tabs).display
+        for p in PANELS:
+            region = app.main_screen.query_one(f"#{p}").region
+            assert region.width >= 50 and region.height >= 10
+
+
+async def test_narrow_uses_tabs() -> None:
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        assert app.main_screen.query_one(Tabs).display
+        assert shown(app) == {"loss"}
+        await pilot.press("3")
+        assert shown(app) == {"attention"}
+        await pilot.press("s")  # sampling brings its panel forward
+        await wait_for(pilot, lambda: shown(app) == {"sampler"})
+        await pilot.click("#tab-params")
+        await wait_for(pilot, lambda: shown(app) == {"params"})
+        assert "total" in text_of(app.main_screen.query_one("#param-table"))
+
+
+async def test_resizing_switches_layouts_and_the_too_small_notice() -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.resize_terminal(*NARROW)
+        await wait_for(pilot, lambda: app.main_screen.query_one(Tabs).display)
+        assert shown(app) == {"loss"}
+        await pilot.resize_terminal(50, 15)
+        await wait_for(pilot, lambda: isinstance(app.screen, TooSmallScreen))
+        assert "50×15" in text_of(app.screen.query_one("#too-small-text"))
+        await pilot.press("question_mark")  # no help over the notice
+        assert isinstance(app.screen, TooSmallScreen)
+        await pilot.resize_terminal(20, 8)
+        await pilot.resize_terminal(60, 16)
+        await wait_for(pilot, lambda: not isinstance(app.screen, TooSmallScreen))
+        await pilot.resize_terminal(*WIDE)
+        await wait_for(pilot, lambda: shown(app) == set(PANELS))
+        assert not app.main_screen.query_one(Tabs).display
+
+
+async def test_too_small_from_the_start_and_over_a_modal() -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 10)) as pilot:
+        assert isinstance(app.screen, TooSmallScreen)
+        await pilot.resize_terminal(*WIDE)
+        await wait_for(pilot, lambda: not isinstance(app.screen, TooSmallScreen))
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.resize_terminal(30, 10)
+        await wait_for(pilot, lambda: isinstance(app.screen, TooSmallScreen))
+        await pilot.resize_terminal(*NARROW)
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+
+async def test_every_size_renders_without_error() -> None:
+    app = make_app(20, paused=False)
+    async with app.run_test(size=WIDE) as pilot:
+        for size in [(20, 8), (61, 17), (90, 30), (119, 29), (120, 30), (200, 60), (60, 16)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+        await wait_for(pilot, lambda: app.snapshot.state == "done")
