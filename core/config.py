@@ -113,6 +113,7 @@ class TrainConfig(_Jsonable):
     )
     seed: int = 42
     engine: str = "numpy"
+    weight_decay: float = 0.0  # decoupled (AdamW) decay; 0 is the document's plain Adam
 
     def __post_init__(self) -> None:
         _positive_int("num_steps", self.num_steps)
@@ -138,6 +139,13 @@ class TrainConfig(_Jsonable):
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
         _choice("engine", self.engine, ENGINES)
+        wd = self.weight_decay
+        if (
+            isinstance(wd, bool)
+            or not isinstance(wd, (int, float))
+            or not (math.isfinite(wd) and wd >= 0)
+        ):
+            raise ConfigError(f"weight_decay must be a finite number >= 0, got {wd!r}")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import GPTConfig
+from .fast import FastGPT
 from .layers import (
     activation_backward,
     activation_forward,
@@ -137,6 +138,7 @@ class GPT:
             raise ValueError(f"expected {expected} parameters, got array of shape {flat.shape}")
         self.flat = np.ascontiguousarray(flat, dtype=config.dtype)
         self.params = views(self.flat, self.shapes)
+        self._fast: FastGPT | None = None
 
     @classmethod
     def init(cls, config: GPTConfig, rng: np.random.Generator) -> GPT:
@@ -161,12 +163,36 @@ class GPT:
 
     def loss(self, idx, targets, mask) -> tuple[float, np.ndarray]:
         """Mean loss over the masked positions and the per-position losses (B, T); no gradient."""
+        idx, targets, mask = np.asarray(idx), np.asarray(targets), np.asarray(mask)
+        if self._fits(idx, targets, mask):
+            ws = self.fast.workspace(*idx.shape, train=False)
+            lengths = _prefix_lengths(mask)
+            loss, rows, ok = self.fast.forward(ws, idx, targets, lengths, mask)
+            if ok:
+                return loss, rows.position_losses(ws)
+        return self.reference_loss(idx, targets, mask)
+
+    def loss_and_grads(self, idx, targets, mask) -> tuple[float, np.ndarray, np.ndarray]:
+        """Loss, per-position losses (B, T) and the flat gradient of the mean loss."""
+        idx, targets, mask = np.asarray(idx), np.asarray(targets), np.asarray(mask)
+        if self._fits(idx, targets, mask):
+            ws = self.fast.workspace(*idx.shape, train=True)
+            lengths = _prefix_lengths(mask)
+            loss, rows, ok = self.fast.forward(ws, idx, targets, lengths, mask)
+            if ok:
+                grad = self.fast.grad_buffer()
+                self.fast.backward(ws, rows, grad)
+                return loss, rows.position_losses(ws), grad.copy()
+        return self.reference_loss_and_grads(idx, targets, mask)
+
+    def reference_loss(self, idx, targets, mask) -> tuple[float, np.ndarray]:
+        """`loss` by the readable layer-by-layer reference (`gpt_forward`)."""
         logits, _ = gpt_forward(self.params, self.config, idx)
         loss, losses, _ = cross_entropy_forward(logits, targets, mask)
         return float(loss), losses
 
-    def loss_and_grads(self, idx, targets, mask) -> tuple[float, np.ndarray, np.ndarray]:
-        """Loss, per-position losses (B, T) and the flat gradient of the mean loss."""
+    def reference_loss_and_grads(self, idx, targets, mask) -> tuple[float, np.ndarray, np.ndarray]:
+        """`loss_and_grads` by the reference pair `gpt_forward` / `gpt_backward`."""
         logits, cache = gpt_forward(self.params, self.config, idx)
         loss, losses, ce_cache = cross_entropy_forward(logits, targets, mask)
         dflat = np.zeros_like(self.flat)
@@ -175,8 +201,33 @@ class GPT:
         )
         return float(loss), losses, dflat
 
+    @property
+    def fast(self) -> FastGPT:
+        """The fast path over this model's buffer (`core/fast.py`), made on first use."""
+        if self._fast is None:
+            self._fast = FastGPT(self.config, self.shapes, self.flat)
+        return self._fast
+
+    def _fits(self, idx: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> bool:
+        """Whether the fast path takes this input: (B, T) token ids within the block."""
+        return (
+            idx.ndim == 2
+            and 0 < idx.shape[1] <= self.config.block_size
+            and idx.shape[0] > 0
+            and idx.shape == targets.shape == mask.shape
+            and mask.dtype == bool
+        )
+
     def attention(self, idx: np.ndarray) -> np.ndarray:
         """Attention weights (n_layer, n_head, T, T) for one sequence of token ids (T,)."""
         idx = np.asarray(idx)[None, : self.config.block_size]
         _, (_, _, layers, _) = gpt_forward(self.params, self.config, idx)
         return np.stack([layer[4][3][0] for layer in layers])  # att cache holds p (B, H, T, T)
+
+
+def _prefix_lengths(mask: np.ndarray) -> np.ndarray | None:
+    """(B,) counts when every row of the mask (B, T) is True then False (padding at the end,
+    which the fast path can pack away), else None."""
+    lengths = mask.sum(axis=1)
+    prefix = np.arange(mask.shape[1]) < lengths[:, None]
+    return lengths if np.array_equal(prefix, mask) else None

@@ -12,68 +12,101 @@ from dataclasses import dataclass
 import numpy as np
 
 from .layers import RMS_EPS
-from .model import GPT, LAYER_PARAMS
+from .model import GPT
 from .tokenizer import BOS, EOS, Tokenizer, TokenizerError
 
 
-def _rmsnorm(x):
-    return x / np.sqrt((x * x).mean(axis=-1, keepdims=True) + RMS_EPS)
-
-
 class KVDecoder:
-    """Feeds tokens of B sequences one position at a time; keeps each layer's keys and values."""
+    """Feeds tokens of B sequences one position at a time; keeps each layer's keys and values.
+
+    Feature-major: every activation is (features, B), so the many-sequence case runs long
+    vector loops over B (not many tiny matmuls), and one sequence costs few NumPy calls. Buffers
+    are made once and each call's output passed as its last argument.
+    """
 
     def __init__(self, model: GPT, batch: int = 1) -> None:
         cfg = model.config
         self.model, self.cfg = model, cfg
-        H, D = cfg.n_head, cfg.head_dim
-        shape = (cfg.n_layer, batch, H, cfg.block_size, D)  # (L, B, H, block, D)
-        self.k = np.zeros(shape, dtype=model.flat.dtype)
-        self.v = np.zeros(shape, dtype=model.flat.dtype)
+        B, H, D, C = batch, cfg.n_head, cfg.head_dim, cfg.n_embd
+        L, blk = cfg.n_layer, cfg.block_size
+        dt = model.flat.dtype
+        self.p = model.fast.p  # views of the parameters, made once per model
+        self.k = np.zeros((L, blk, H, D, B), dt)  # (L, block, H, D, B)
+        self.v = np.zeros((L, blk, H, D, B), dt)
         self.pos = 0
-        self.layers = [
-            [model.params[f"layer{i}.{n}"] for n in LAYER_PARAMS] for i in range(cfg.n_layer)
-        ]
-        self.head = model.params["wte" if cfg.tie_weights else "lm_head"]
+        self.x, self.xn, self.tmp, self.sq = (np.empty((C, B), dt) for _ in range(4))
+        self.rstd = np.empty(B, dt)
+        self.qkv = np.empty((3 * C, B), dt)
+        self.q, self.k_new, self.v_new = self.qkv.reshape(3, H, D, B)
+        self.prod = np.empty((blk, H, D, B), dt)  # q * k or p * v before the sum
+        self.att = np.empty((blk, H, B), dt)  # (key position, H, B)
+        self.att_max, self.att_sum = np.empty((H, B), dt), np.empty((H, B), dt)
+        self.y = np.empty((H, D, B), dt)
+        self.h, self.act = np.empty((4 * C, B), dt), np.empty((4 * C, B), dt)
+        self.wte_t, self.wpe = self.p.wte.T, self.p.emb[cfg.vocab_size :, :, None]  # (C, V)
+        self.ones_c = np.full(C, 1.0 / C, dt)
+        self.scale, self.eps = np.array(1.0 / np.sqrt(D), dt), np.array(RMS_EPS, dt)
+
+    def _rmsnorm(self, x: np.ndarray, out: np.ndarray) -> None:
+        """out = x / sqrt(mean(x^2) + eps) over the features (axis 0)."""
+        np.multiply(x, x, self.sq)
+        np.dot(self.ones_c, self.sq, self.rstd)  # mean(x^2), (B,)
+        np.add(self.rstd, self.eps, self.rstd)
+        np.sqrt(self.rstd, self.rstd)
+        np.divide(x, self.rstd, out)
 
     def feed(self, tokens: np.ndarray) -> np.ndarray:
         """Logits (B, V) of the next token after feeding `tokens` (B,) at the next position."""
-        cfg, t = self.cfg, self.pos
+        cfg, t, p = self.cfg, self.pos, self.p
         if t >= cfg.block_size:
             raise ValueError(f"the context is full (block_size {cfg.block_size})")
-        p = self.model.params
-        B, H, D = len(tokens), cfg.n_head, cfg.head_dim
-        x = p["wte"][tokens] + p["wpe"][t]  # (B, C)
+        x, xn, tmp, att, prod = self.x, self.xn, self.tmp, self.att[: t + 1], self.prod[: t + 1]
+        np.add(self.wte_t.take(np.asarray(tokens), 1), self.wpe[t], x)  # wte[tok] + wpe[t]
         if cfg.post_embed_norm:
-            x = _rmsnorm(x)
-        for i, (wq, wk, wv, wo, fc1, fc2) in enumerate(self.layers):
-            xn = _rmsnorm(x)
-            q = (xn @ wq.T).reshape(B, H, D)
-            self.k[i, :, :, t] = (xn @ wk.T).reshape(B, H, D)
-            self.v[i, :, :, t] = (xn @ wv.T).reshape(B, H, D)
-            keys, values = self.k[i, :, :, : t + 1], self.v[i, :, :, : t + 1]  # (B, H, t+1, D)
-            att = np.einsum("bhd,bhtd->bht", q, keys) / np.sqrt(D)  # (B, H, t+1)
-            att = np.exp(att - att.max(axis=-1, keepdims=True))
-            att /= att.sum(axis=-1, keepdims=True)
-            y = np.einsum("bht,bhtd->bhd", att, values).reshape(B, H * D)  # (B, C)
-            x = x + y @ wo.T
-            h = _rmsnorm(x) @ fc1.T  # (B, 4C)
-            r = np.maximum(h, 0.0)
-            x = x + (r * r if cfg.activation == "relu2" else r) @ fc2.T
+            self._rmsnorm(x, x)
+        for i in range(cfg.n_layer):
+            self._rmsnorm(x, xn)
+            np.dot(p.wqkv[i], xn, self.qkv)  # (3C, B)
+            self.k[i, t], self.v[i, t] = self.k_new, self.v_new  # (H, D, B)
+            np.multiply(self.k[i, : t + 1], self.q, prod)  # (t+1, H, D, B)
+            np.add.reduce(prod, axis=2, out=att)  # scores q . k, (t+1, H, B)
+            np.multiply(att, self.scale, att)
+            np.maximum.reduce(att, axis=0, out=self.att_max)
+            np.subtract(att, self.att_max, att)
+            np.exp(att, att)
+            np.add.reduce(att, axis=0, out=self.att_sum)
+            np.divide(att, self.att_sum, att)  # softmax over the positions so far
+            np.multiply(self.v[i, : t + 1], att[:, :, None], prod)
+            np.add.reduce(prod, axis=0, out=self.y)  # (H, D, B): the heads, merged
+            np.dot(p.wo[i], self.y.reshape(-1, x.shape[1]), tmp)
+            np.add(x, tmp, x)
+            self._rmsnorm(x, xn)
+            np.dot(p.fc1[i], xn, self.h)  # (4C, B)
+            np.maximum(self.h, 0.0, out=self.act)
+            if cfg.activation == "relu2":
+                np.multiply(self.act, self.act, self.act)
+            np.dot(p.fc2[i], self.act, tmp)
+            np.add(x, tmp, x)
         self.pos += 1
-        return x @ self.head.T  # (B, V)
+        return np.dot(p.head, x).T  # (B, V)
 
 
 def next_token_probs(logits: np.ndarray, temperature: float = 1.0, top_k: int | None = None):
     """Probabilities (..., V) from logits after temperature and top-k; BOS is never a next token."""
-    z = np.array(logits, dtype=np.float64) / temperature
+    z = np.divide(logits, temperature, dtype=np.float64)  # a new array
     z[..., BOS] = -np.inf
     if top_k is not None and top_k < z.shape[-1] - 1:
         kth = np.sort(z, axis=-1)[..., -top_k][..., None]
         z[z < kth] = -np.inf
-    z -= z.max(axis=-1, keepdims=True)
-    probs = np.exp(z)
-    return probs / probs.sum(axis=-1, keepdims=True)
+    np.subtract(z, np.maximum.reduce(z, axis=-1, keepdims=True), z)
+    np.exp(z, z)
+    return np.divide(z, np.add.reduce(z, axis=-1, keepdims=True), z)
+
+
+def _draw_one(probs: np.ndarray, rng: np.random.Generator) -> int:
+    """`_draw` for one distribution (V,): the same index for the same random number."""
+    cdf = np.add.accumulate(probs)
+    return min(int(cdf.searchsorted(rng.random() * cdf[-1], "right")), len(probs) - 1)
 
 
 def _draw(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -119,18 +152,18 @@ def stream(
     for tok in ids:
         logits = dec.feed(np.array([tok]))
     text = prefix
-    for pos in range(model.config.block_size - len(ids) + 1):
-        probs = next_token_probs(logits, temperature, top_k)
-        tok = int(_draw(probs, rng)[0])
-        probs = probs[0]
+    block = model.config.block_size
+    for pos in range(block - len(ids) + 1):
+        probs = next_token_probs(logits[0], temperature, top_k)  # (V,)
+        tok = _draw_one(probs, rng)
         probs.flags.writeable = False
-        done = tok == EOS or dec.pos >= model.config.block_size
+        done = tok == EOS or dec.pos >= block
         char = "" if tok == EOS else tokenizer.token_str(tok)
         text += char
         yield SampleStep(pos, tok, char, probs, text, done)
         if done:
             return
-        logits = dec.feed(np.array([tok]))
+        logits = dec.feed((tok,))
 
 
 def sample_name(model: GPT, tokenizer: Tokenizer, rng: np.random.Generator, **kw) -> str:

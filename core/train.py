@@ -17,7 +17,7 @@ from .data import Dataset
 from .model import GPT
 from .optim import Adam, lr_at
 
-EVAL_CHUNK = 1000  # validation documents per forward pass
+EVAL_CHUNK = 250  # validation documents per forward pass (bounds the buffers' memory)
 # A loss this many times the random-guess loss ln(vocab_size) means the run has blown up, even
 # while every number is still finite (Adam with lr 1e3 reaches 1e13 without overflowing).
 DIVERGED_FACTOR = 100.0
@@ -77,6 +77,9 @@ class Trainer:
         self.last_val_loss: float | None = None
         self.last_graph_size: int | None = None  # Value nodes of the last scalar-engine step
         self._diverged_above = DIVERGED_FACTOR * math.log(dataset.vocab_size)
+        self._order: tuple[int, np.ndarray] | None = None  # (epoch, its shuffled ids)
+        self._grad = np.empty_like(model.flat)  # the fast path writes the gradient here
+        self._flat_at: tuple[np.ndarray, np.ndarray] | None = None  # see _flat_indices
         if config.engine == "scalar":
             from .scalar_gpt import scalar_batch_loss_and_grads
 
@@ -107,16 +110,55 @@ class Trainer:
         while not self.done:
             yield self.train_step()
 
+    def batch_ids(self, step: int) -> np.ndarray:
+        """The documents of 0-based `step` (as `Dataset.train_batch_ids`, the epoch cached)."""
+        B = self.config.batch_size
+        epoch, k = divmod(step, len(self.dataset.train_ids) // B)
+        if self._order is None or self._order[0] != epoch:
+            self._order = (epoch, self.dataset.train_order(epoch, self.config.seed))
+        return self._order[1][k * B : (k + 1) * B]
+
+    def _fast_loss_and_grads(self, ids: np.ndarray):
+        """Loss, the first document's position losses, tokens, docs and the gradient by the
+        fast path, or None when it declines (then the general path runs)."""
+        ds, fast = self.dataset, self.model.fast
+        at = None
+        if len(ids) == 1:  # one document: no padding, no mask
+            i = int(ids[0])
+            T = n_first = tokens = int(ds.n_pred[i])
+            idx, targets, n_pred = ds.tokens[i : i + 1, :T], ds.tokens[i : i + 1, 1 : T + 1], None
+            docs: tuple[str, ...] = (ds.docs[i],)
+            if self._flat_at is None:
+                self._flat_at = _flat_indices(ds.tokens, self.model.config)
+            at = (self._flat_at[0][i, :T], self._flat_at[1][i, :T])
+        else:
+            n_pred = ds.n_pred[ids]
+            T, n_first, tokens = int(n_pred.max()), int(n_pred[0]), int(n_pred.sum())
+            rows = ds.tokens[ids]  # (B, block + 1)
+            idx, targets = rows[:, :T], rows[:, 1 : T + 1]
+            docs = tuple(ds.docs[i] for i in ids.tolist())
+        ws = fast.workspace(len(ids), T, train=True)
+        loss, r, ok = fast.forward(ws, idx, targets, n_pred, at=at)
+        if not ok:
+            return None
+        fast.backward(ws, r, self._grad)
+        # the first document's positions are the first rows, packed or not
+        return loss, tuple(r.losses[:n_first].tolist()), tokens, docs, self._grad
+
     def train_step(self) -> StepRecord:
         """One optimisation step on the next batch."""
         cfg = self.config
-        ids = self.dataset.train_batch_ids(self.step, cfg.batch_size, cfg.seed)
-        batch = self.dataset.batch(ids)
-        loss, losses, grad = self._loss_and_grads(batch)
+        ids = self.batch_ids(self.step)
+        fast = None if cfg.engine == "scalar" else self._fast_loss_and_grads(ids)
+        if fast is not None:
+            loss, first, tokens, docs, grad = fast
+        else:
+            batch = self.dataset.batch(ids)
+            loss, losses, grad = self._loss_and_grads(batch)
+            first = tuple(float(x) for x in losses[0, : int(batch.mask[0].sum())])
+            tokens, docs = int(batch.mask.sum()), batch.docs
         grad_norm = float(np.sqrt(grad @ grad))
         lr = lr_at(self.step, cfg.lr, cfg.num_steps, cfg.warmup_steps)
-        first = tuple(float(x) for x in losses[0, : int(batch.mask[0].sum())])
-        tokens = int(batch.mask.sum())
         if not (math.isfinite(loss) and math.isfinite(grad_norm)) or loss > self._diverged_above:
             self.diverged_at = self.step + 1
             return StepRecord(
@@ -125,18 +167,18 @@ class Trainer:
                 loss,
                 lr,
                 grad_norm,
-                batch.docs,
+                docs,
                 first,
                 tokens,
                 diverged=True,
             )
-        self.optimizer.step(self.model.flat, grad, lr)
+        self.optimizer.step(self.model.flat, grad, lr, cfg.weight_decay)
         self.step += 1
         val = None
         if self.step == cfg.num_steps or (cfg.eval_every and self.step % cfg.eval_every == 0):
             val = self.evaluate()
         return StepRecord(
-            self.step, cfg.num_steps, loss, lr, grad_norm, batch.docs, first, tokens, val_loss=val
+            self.step, cfg.num_steps, loss, lr, grad_norm, docs, first, tokens, val_loss=val
         )
 
     def evaluate(self, ids: np.ndarray | None = None) -> float | None:
@@ -153,3 +195,11 @@ class Trainer:
             count += n
         self.last_val_loss = total / count
         return self.last_val_loss
+
+
+def _flat_indices(tokens: np.ndarray, cfg) -> tuple[np.ndarray, np.ndarray]:
+    """For every document, where its inputs and targets fall in the fast path's flat one-hot
+    (T, V + block) and logits (T, V) buffers at batch 1: the batch preparation is then slicing."""
+    block, V = cfg.block_size, cfg.vocab_size
+    rows = np.arange(block)
+    return tokens[:, :block] + rows * (V + block), tokens[:, 1:] + rows * V

@@ -1,0 +1,55 @@
+"""The bench runs end to end in its --quick mode (a handful of steps): the rows and keys it
+promises are there. No timing is asserted; speed lives in bench/RESULTS.md."""
+
+import json
+
+import pytest
+
+from bench import torch_gpt
+from bench.__main__ import main
+
+TRAIN = {
+    ("seed", 1), ("microgpt", 1), ("microgpt", 8), ("microgpt", 32), ("microgpt", 128),
+    ("microgpt", 512), ("makemore", 32),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    assert main(["--quick", "--json", str(out / "r.json"), "--markdown", str(out / "r.md")]) == 0
+    return json.loads((out / "r.json").read_text()), (out / "r.md").read_text()
+
+
+def test_every_promised_row_is_there(quick):
+    data, _ = quick
+    rows = data["rows"]
+    train = {(r["preset"], r["batch"]) for r in rows if r["workload"] == "train"}
+    assert TRAIN <= train
+    assert {r["threads"] for r in rows if r.get("preset") == "makemore"} == {1, 2}
+    for r in rows:
+        if r["workload"] == "train":
+            assert r["ms_per_step"] > 0 and r["names_per_s"] > 0 and r["tokens_per_s"] > 0
+    workloads = {r["workload"] for r in rows}
+    assert {"train (scalar engine)", "sample (stream)", "sample (batched)"} <= workloads
+    assert data["peak_memory_mb"] > 0
+    assert {"cpu", "cores", "numpy", "blas", "torch"} <= set(data["machine"])
+    assert len(data["targets"]) == 9
+
+
+def test_pytorch_rows_when_installed(quick):
+    data, _ = quick
+    one = next(r for r in data["rows"] if r["workload"] == "train" and r["preset"] == "microgpt")
+    if not torch_gpt.available():
+        assert "torch_float32_ms" not in one
+        return
+    for dtype in ("float32", "float64"):
+        assert one[f"torch_{dtype}_ms"] > 0 and one[f"speedup_vs_torch_{dtype}"] > 0
+        assert one[f"torch_{dtype}_check"] < (1e-9 if dtype == "float64" else 2e-4)
+
+
+def test_the_markdown_table(quick):
+    _, md = quick
+    assert md.startswith("# microgpt-tui speed")
+    assert "| workload | preset | batch |" in md
+    assert "Machine: " in md and "| target | measured |" in md
