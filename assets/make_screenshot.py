@@ -30,7 +30,7 @@ async def until(pilot, condition, timeout: float = 60.0) -> None:
 
 
 async def main(out: Path) -> None:
-    app = MicroGPTApp(Run.create("seed", train={"num_steps": STEPS}))
+    app = MicroGPTApp(Run.create("seed", train={"num_steps": STEPS}), speed=None)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.snapshot.state == "done")
         await pilot.press("w", *"emma", "enter")

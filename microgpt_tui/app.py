@@ -21,15 +21,17 @@ from textual.timer import Timer
 from textual.widgets import Footer, Tab, Tabs
 from textual.worker import get_current_worker
 
-from core import CheckpointError, Run, TokenizerError
-from core.checkpoint import save as save_checkpoint
+from core import Run, TokenizerError
 
+from .inside import InsideActions
 from .keymap import MORE_STEPS, bindings, palette_commands
 from .messages import StepFinished
 from .sampler_actions import SamplerActions
 from .sampling import NameSampler, SamplerSettings
 from .screens import ConfirmScreen, HelpScreen, PromptScreen, TooSmallScreen
-from .training import DIVERGED, PAUSED, RUNNING, TrainingLoop, TrainingSnapshot
+from .session_actions import SessionActions
+from .speed import DEFAULT_SPEED
+from .training import DIVERGED, ERROR, PAUSED, RUNNING, TrainingLoop, TrainingSnapshot
 from .widgets import AttentionPanel, LossPanel, ParameterPanel, RunHeader, SamplerPanel
 
 MIN_SIZE = (60, 16)  # below this the too-small notice covers the app
@@ -42,18 +44,30 @@ PANELS = ("loss", "params", "attention", "sampler")
 SWITCH_INTERVAL = 0.001
 
 
-class MicroGPTApp(SamplerActions, App[None]):
+class MicroGPTApp(InsideActions, SessionActions, SamplerActions, App[None]):
     """Watch a tiny GPT learn to invent names; pause, step, sample and look inside it."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere work too
     TITLE = "microgpt-tui"
     BINDINGS = bindings()
 
-    def __init__(self, run: Run, *, paused: bool = False, save_path: str | None = None) -> None:
+    def __init__(
+        self,
+        run: Run,
+        *,
+        paused: bool = False,
+        save_path: str | None = None,
+        autosave: str | None = None,
+        autosave_every: int = 100,
+        speed: float | None = DEFAULT_SPEED,  # steps/s at most; None: as fast as it goes
+        metrics_path: str | None = None,  # --metrics: where E (and quitting) write the metrics
+    ) -> None:
         super().__init__()
         self.current_run = run
+        self.metrics_path = metrics_path
         self.save_path = save_path
-        self.loop = TrainingLoop(run, paused=paused)
+        self.autosave_path, self.autosave_every, self.speed = autosave, autosave_every, speed
+        self.loop = self._new_loop(run, paused=paused)
         self.snapshot: TrainingSnapshot = self.loop.snapshot()
         cfg = run.sample_config
         self.settings = SamplerSettings(cfg.temperature, cfg.top_k)
@@ -102,6 +116,7 @@ class MicroGPTApp(SamplerActions, App[None]):
 
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
+        self._export_at_exit()
 
     def on_resize(self, event: events.Resize) -> None:
         if self._mounted:
@@ -120,8 +135,8 @@ class MicroGPTApp(SamplerActions, App[None]):
         elif small and self._too_small is not None:
             self._too_small.show_size(width, height)
         elif not small and self._too_small is not None:
-            if self.screen is self._too_small:
-                self.pop_screen()
+            while self._too_small in self.screen_stack[1:]:  # over it, the quit question maybe
+                self.screen.dismiss(None)  # cancelled
             self._too_small = None
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
@@ -136,7 +151,7 @@ class MicroGPTApp(SamplerActions, App[None]):
 
     # --- training ---
 
-    @work(thread=True, exclusive=True, group="training")
+    @work(thread=True, exclusive=True, group="training", exit_on_error=False)
     def _train(self, loop: TrainingLoop) -> None:
         """Drive the trainer in this thread; the loop posts snapshots at a bounded rate."""
         worker = get_current_worker()
@@ -145,7 +160,7 @@ class MicroGPTApp(SamplerActions, App[None]):
         )
 
     def on_step_finished(self, message: StepFinished) -> None:
-        if message.loop is self.loop:
+        if message.loop is self.loop and self.is_running:  # not while closing: widgets go
             self._show_snapshot(message.snapshot)
 
     def _show_snapshot(self, snap: TrainingSnapshot, *, force_attention: bool = False) -> None:
@@ -164,6 +179,8 @@ class MicroGPTApp(SamplerActions, App[None]):
             if force_attention or still or now >= self._attention_at:
                 self._attention_at = now + ATTENTION_INTERVAL
                 self._show_attention()
+            self._show_session(snap)
+            self._inside_snapshot(snap)
 
     def _show_run(self) -> None:
         run = self.current_run
@@ -204,8 +221,10 @@ class MicroGPTApp(SamplerActions, App[None]):
 
     def action_more(self) -> None:
         """Train MORE_STEPS more steps (after the end, too)."""
-        if self.loop.state() == DIVERGED:
-            self.notify("training diverged: reset (r) to train again", severity="warning")
+        if self.loop.state() in (DIVERGED, ERROR):
+            self.notify(
+                f"training {self.loop.state()}: reset (r) to train again", severity="warning"
+            )
             return
         total = self.loop.extend(MORE_STEPS)
         paused = " (paused: space resumes)" if self.loop.paused else ""
@@ -225,27 +244,11 @@ class MicroGPTApp(SamplerActions, App[None]):
         paused = self.loop.paused
         self.loop.pause()
         self.current_run = self.current_run.restart()
-        self.loop = TrainingLoop(self.current_run, paused=paused)
+        self.loop = self._new_loop(self.current_run, paused=paused)
         self.main_screen.query_one(SamplerPanel).clear()
         self._show_run()
         self._show_snapshot(self.loop.snapshot(), force_attention=True)
         self._train(self.loop)
-
-    def action_save(self) -> None:
-        """Write a checkpoint to --save or microgpt-<preset>-step<k>.npz in the cwd."""
-        try:
-            with self.loop.holding():
-                ckpt = self.current_run.checkpoint()
-        except TimeoutError as e:
-            self.notify(str(e), title="Not saved", severity="error")
-            return
-        path = self.save_path or f"microgpt-{self.current_run.preset}-step{ckpt.step}.npz"
-        try:
-            written = save_checkpoint(path, ckpt)
-        except (OSError, CheckpointError) as e:
-            self.notify(str(e), title="Not saved", severity="error")
-            return
-        self.notify(f"step {ckpt.step:,} saved to {Path(written)}", title="Saved")
 
     # --- attention ---
 

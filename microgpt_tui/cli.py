@@ -24,6 +24,9 @@ from core import (  # noqa: E402  (after the BLAS setting, which must precede nu
     Run,
     TokenizerError,
 )
+from core import threads as core_threads  # noqa: E402
+
+from .speed import DEFAULT_SPEED, parse_speed, speed_label  # noqa: E402
 
 EXIT_BAD_INPUT = 2
 USER_ERRORS = (ConfigError, DataError, CheckpointError, TokenizerError)
@@ -43,6 +46,7 @@ TRAIN_FLAGS = {
     "seed": "seed",
     "engine": "engine",
     "eval_every": "eval_every",
+    "weight_decay": "weight_decay",
     "warmup_steps": "warmup_steps",
 }
 SAMPLE_FLAGS = {"samples": "num_samples", "temperature": "temperature", "top_k": "top_k"}
@@ -62,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--headless", action="store_true", help="train in the terminal, no UI")
     p.add_argument("--paused", action="store_true", help="open the app without training")
+    p.add_argument(
+        "--speed",
+        type=_speed,
+        default=DEFAULT_SPEED,
+        metavar="N|max",
+        help=f"steps per second in the app (default: {speed_label(DEFAULT_SPEED)}; < > change it)",
+    )
     p.add_argument(
         "--preset",
         default="seed",
@@ -98,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine", choices=["numpy", "scalar"], help="numpy, or the scalar Value engine"
     )
     g.add_argument("--eval-every", type=int, help="validation loss every k steps (0: at the end)")
+    g.add_argument("--weight-decay", type=float, help="AdamW weight decay (default 0: plain Adam)")
+    g.add_argument(
+        "--threads", type=int, help="BLAS threads (default: chosen by model size, usually 1)"
+    )
     g = p.add_argument_group("model")
     g.add_argument("--n-embd", type=int, help="embedding width")
     g.add_argument("--n-head", type=int, help="attention heads")
@@ -109,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--temperature", type=float, help="sampling temperature (> 0)")
     g.add_argument("--top-k", type=int, help="sample among the k most likely tokens")
     return p
+
+
+def _speed(text: str) -> float | None:
+    try:
+        return parse_speed(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number of steps/s or max, got {text!r}"
+        ) from None
 
 
 def _overrides(args: argparse.Namespace, flags: dict[str, str]) -> dict:
@@ -156,6 +180,14 @@ def check_writable(path: str) -> None:
         raise CheckpointError(f"checkpoint path is not writable: {target}")
 
 
+def use_blas_threads(run: Run, threads: int | None) -> None:
+    """Set the BLAS thread count: the override, or what suits this model (see core.threads)."""
+    if threads is not None and threads < 1:
+        raise ConfigError(f"--threads must be at least 1, got {threads}")
+    cfg = run.trainer.config
+    core_threads.use(threads or core_threads.recommended(run.model.config, cfg.batch_size))
+
+
 def fail(message: str) -> int:
     print(f"microgpt-tui: error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -173,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.autosave_every < 1:
             raise ConfigError(f"--autosave-every must be >= 1, got {args.autosave_every}")
         run = build_run(args)
+        use_blas_threads(run, args.threads)
     except USER_ERRORS as e:
         return fail(str(e))
     if args.headless:
@@ -193,10 +226,24 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         except OSError as e:
             return fail(f"{e.strerror or e}: {e.filename or args.save}")
+    app = build_app(args, run)
+    app.run()
+    return app.return_code or 0
+
+
+def build_app(args: argparse.Namespace, run: Run):
+    """The app the options describe, on `run` (not started)."""
     from .app import MicroGPTApp
 
-    MicroGPTApp(run, paused=args.paused, save_path=args.save).run()  # TODO autosave
-    return 0
+    return MicroGPTApp(
+        run,
+        paused=args.paused,
+        save_path=args.save,
+        autosave=args.autosave,
+        autosave_every=args.autosave_every,
+        speed=args.speed,
+        metrics_path=args.metrics,
+    )
 
 
 if __name__ == "__main__":

@@ -55,12 +55,46 @@ COMMANDS: tuple[Command, ...] = (
     Command("h", "h", "head(1)", "Next head", "Focus the next attention head", "Head"),
     Command("H", "H", "head(-1)", "Previous head", "Focus the previous attention head"),
     Command("l", "l", "layer(1)", "Next layer", "Show the next layer's attention"),
+    Command(
+        "i", "i", "inspect", "Inspector", "Step through one forward pass, value by value", "Inspect"
+    ),
+    Command(
+        "v",
+        "v",
+        "views",
+        "Live views",
+        "Embedding map, training health, loss per position, scalar engine, graph",
+    ),
+    Command(
+        "c",
+        "c",
+        "concepts",
+        "Concept map",
+        "The document's 29 concepts and where each is seen in the app",
+        "Concepts",
+    ),
     Command("m", "m", "more", "Train more steps", f"Train {MORE_STEPS:,} more steps"),
+    # the speed keys are shown beside the speed, in the loss panel, not in the (full) footer
+    Command(
+        "less_than_sign,comma",
+        "< ,",
+        "speed(-1)",
+        "Slower",
+        "Train slower: 1000, 300, 100, 30, 10 steps/s",
+    ),
+    Command(
+        "greater_than_sign,full_stop",
+        "> .",
+        "speed(1)",
+        "Faster",
+        "Train faster: 10, 30, 100, 300, 1000 steps/s, max",
+    ),
     Command("r", "r", "reset", "Reset", "Restart training from step 0 (asks first)"),
     Command("ctrl+s", "ctrl+s", "save", "Save checkpoint", "Write a checkpoint (.npz)"),
+    Command("E", "E", "export", "Export metrics", "Write the metrics, config and samples so far"),
     Command("1,2,3,4", "1-4", "panel_key", "Switch panel", "Show a panel (narrow terminals)"),
     Command("question_mark,f1", "? F1", "help", "Help", "Show the keys", "Help"),
-    Command("q", "q ctrl+q", "quit", "Quit", "Quit the app", "Quit"),
+    Command("q,ctrl+c", "q ctrl+q ctrl+c", "quit", "Quit", "Quit (asks to save new steps)", "Quit"),
 )
 
 

@@ -88,12 +88,16 @@ class SamplerActions:
         self.sampler = None
 
     def on_sample_stepped(self, message: SampleStepped) -> None:
+        if not self.is_running:  # the app is closing: its widgets may be gone
+            return
         with self.batch_update():
             self.main_screen.query_one(SamplerPanel).show_steps(
                 message.text, message.rows, done=False, bar_color=self._accent()
             )
 
     def on_sample_finished(self, message: SampleFinished) -> None:
+        if not self.is_running:  # the app is closing: its widgets may be gone
+            return
         with self.batch_update():
             panel = self.main_screen.query_one(SamplerPanel)
             panel.show_steps(message.name, message.rows, done=True, bar_color=self._accent())

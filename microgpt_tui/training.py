@@ -1,6 +1,8 @@
 """The training loop the app runs in one thread worker: pause (an Event), single steps (a
 Semaphore), waits with timeouts; O(1) bookkeeping per step and an immutable `TrainingSnapshot`
 with a copy of the parameters about 12 times a second (at once on a single step or new state).
+A speed limit spaces the steps out (sleeps of at most POLL); an exception from the trainer stops
+training in the "error" state instead of ending the app; an `Autosave` writes every k steps.
 """
 
 from __future__ import annotations
@@ -14,31 +16,54 @@ from dataclasses import dataclass
 
 from core import GPT, Run, StepRecord
 
+from .autosave import Autosave
+from .metrics_log import MetricsLog
 from .stats import LossFigures, LossTracker, RateMeter, eta_seconds
 
 POST_INTERVAL = 1 / 12  # seconds between snapshots while running (each costs the UI ~4 ms)
 POLL = 0.02  # seconds every wait lasts at most
 HOLD_TIMEOUT = 5.0  # seconds to wait for the worker to finish its current step
 
-RUNNING, PAUSED, DONE, DIVERGED = "running", "paused", "done", "diverged"
+RUNNING, PAUSED, DONE, DIVERGED, ERROR = "running", "paused", "done", "diverged", "error"
+STOPPED = (DONE, DIVERGED, ERROR)  # states in which the worker only waits
+
+
+def describe_error(e: BaseException) -> str:
+    """One line naming an exception: "ValueError: the first line of its message"."""
+    lines = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {lines[0]}" if lines else type(e).__name__
 
 
 @dataclass(frozen=True)
 class TrainingSnapshot:
     """The state of training at one moment; safe to read on any thread."""
 
-    state: str  # running, paused, done or diverged
+    state: str  # running, paused, done, diverged or error
     figures: LossFigures
     diverged_at: int | None
     doc: str  # the name of the last step's batch (or of the next one at step 0)
     model: GPT  # a copy of the parameters: the trainer never changes it
+    error: str | None = None  # "ExceptionType: message" when the trainer raised
+    autosaved_step: int | None = None  # the step of the newest autosave
+    autosave_error: str | None = None  # why the newest autosave failed
 
 
 class TrainingLoop:
     """Drives `run.trainer.steps()`; the app calls the controls, the worker calls `run`."""
 
-    def __init__(self, run: Run, *, paused: bool = False) -> None:
+    def __init__(
+        self,
+        run: Run,
+        *,
+        paused: bool = False,
+        speed: float | None = None,
+        autosave: Autosave | None = None,
+    ) -> None:
         self.run = run
+        self.speed = speed  # steps per second at most; None: as fast as it goes
+        self.autosave = autosave
+        self.error: str | None = None  # set once the trainer raised; training stops for good
+        self._due = 0.0  # perf_counter time the next step may start under the speed limit
         self._running = threading.Event()
         if not paused:
             self._running.set()
@@ -48,6 +73,7 @@ class TrainingLoop:
         self.tracker = LossTracker()
         self.rate = RateMeter()
         self.last: StepRecord | None = None
+        self.metrics = MetricsLog()  # a small row per step, for the export (E)
         self._val_loss = run.trainer.last_val_loss
 
     # --- controls (app thread) ---
@@ -96,6 +122,8 @@ class TrainingLoop:
 
     def state(self) -> str:
         trainer = self.run.trainer
+        if self.error is not None:
+            return ERROR
         if trainer.diverged_at is not None:
             return DIVERGED
         if trainer.done:
@@ -123,7 +151,17 @@ class TrainingLoop:
             history=tuple(self.tracker.history),
         )
         doc = rec.docs[0] if rec else self._next_doc()
-        return TrainingSnapshot(state, figures, trainer.diverged_at, doc, self.run.model.copy())
+        saved = self.autosave
+        return TrainingSnapshot(
+            state,
+            figures,
+            trainer.diverged_at,
+            doc,
+            self.run.model.copy(),
+            self.error,
+            saved.last_step if saved else None,
+            saved.error if saved else None,
+        )
 
     def _next_doc(self) -> str:
         trainer, ds = self.run.trainer, self.run.dataset
@@ -132,6 +170,7 @@ class TrainingLoop:
 
     def _record(self, rec: StepRecord) -> None:
         self.last = rec
+        self.metrics.add(rec)
         self.tracker.update(rec.loss)
         if rec.val_loss is not None:
             self._val_loss = rec.val_loss
@@ -146,7 +185,7 @@ class TrainingLoop:
         next_post = 0.0
         while not cancelled():
             state = self.state()
-            if self._hold.is_set() or state in (DONE, DIVERGED):
+            if self._hold.is_set() or state in STOPPED:
                 if state != posted_state and not self._hold.is_set():
                     posted_state = self._post(post)
                 steps = None  # a finished generator is not restarted by `extend`
@@ -159,19 +198,44 @@ class TrainingLoop:
                         posted_state = self._post(post)
                     continue
                 forced = True
+            elif self._wait_for_speed():
+                continue
             with self._step_lock:
                 if steps is None:
                     steps = trainer.steps()
-                rec = next(steps, None)
+                try:
+                    rec = next(steps, None)
+                except Exception as e:  # a bug or a fault in core: stop, keep the app alive
+                    self.error, rec = describe_error(e), None
                 if rec is not None:
                     self._record(rec)
+                    if self.autosave and self.autosave.due(trainer.step, trainer.done):
+                        self.autosave.save(self.run)
             if rec is None:
                 steps = None
                 continue
             now = time.perf_counter()
+            self._schedule(now)
             if forced or trainer.done or now >= next_post:
                 posted_state = self._post(post)
                 next_post = now + POST_INTERVAL
+
+    def _wait_for_speed(self) -> bool:
+        """Under a speed limit, sleep (at most POLL) while the next step is not due; True if so."""
+        if self.speed is None:
+            return False
+        wait = self._due - time.perf_counter()
+        if wait <= 0:
+            return False
+        time.sleep(min(wait, POLL))
+        return True
+
+    def _schedule(self, now: float) -> None:
+        """Set when the next step is due: one interval on, never more than one behind `now`."""
+        speed = self.speed
+        if speed is not None:
+            interval = 1.0 / speed
+            self._due = max(self._due, now - interval) + interval
 
     def _post(self, post: Callable[[TrainingSnapshot], None]) -> str:
         snap = self.snapshot()

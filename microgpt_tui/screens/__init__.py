@@ -3,6 +3,7 @@
 from .confirm import ConfirmScreen
 from .help import HelpScreen
 from .prompt import PromptScreen
+from .quit import QuitScreen
 from .too_small import TooSmallScreen
 
-__all__ = ["ConfirmScreen", "HelpScreen", "PromptScreen", "TooSmallScreen"]
+__all__ = ["ConfirmScreen", "HelpScreen", "PromptScreen", "QuitScreen", "TooSmallScreen"]

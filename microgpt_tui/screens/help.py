@@ -44,7 +44,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(table, id="help-keys")
 
     def on_click(self) -> None:
-        self.dismiss()
+        self.action_close()
 
     def action_close(self) -> None:
-        self.dismiss()
+        if self.is_active:  # once: a second key may be queued behind the first
+            self.dismiss()

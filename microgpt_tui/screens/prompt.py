@@ -41,7 +41,9 @@ class PromptScreen(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value.strip())
+        if self.is_active:  # once: a second enter (or escape) may be queued behind the first
+            self.dismiss(event.value.strip())
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if self.is_active:
+            self.dismiss(None)

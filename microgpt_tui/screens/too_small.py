@@ -34,5 +34,5 @@ class TooSmallScreen(Screen[None]):
     def show_size(self, width: int, height: int) -> None:
         """The current size (the needed one stays)."""
         self.size_now = (width, height)
-        if self.is_mounted:
-            self.query_one("#too-small-text", Static).update(self._text())
+        for text in self.query("#too-small-text").results(Static):  # none until composed
+            text.update(self._text())

@@ -12,6 +12,7 @@ STATES = {
     "paused": ("‖ paused", "$warning"),
     "done": ("■ done", "$accent"),
     "diverged": ("✗ diverged", "$error"),
+    "error": ("✗ error", "$error"),
 }
 
 

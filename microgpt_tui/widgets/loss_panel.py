@@ -32,6 +32,7 @@ class LossPanel(Vertical):
     LossPanel Static { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     LossPanel > LossCurve { margin-bottom: 1; }
     LossPanel > #loss-caption { color: $text-muted; margin-top: 1; }
+    LossPanel > #loss-status { color: $text-muted; }
     """
 
     def compose(self) -> ComposeResult:
@@ -40,6 +41,15 @@ class LossPanel(Vertical):
         yield LossCurve(id="loss-curve")
         yield Static(id="loss-train")
         yield ProgressLine(id="loss-progress")
+        yield Static(id="loss-status")
+
+    def show_status(self, speed: str, autosave: str = "") -> None:
+        """The speed limit ("100" steps/s or "max") and a quiet word on the newest autosave."""
+        limit = [("max", "bold")] if speed == "max" else ["≤ ", (speed, "bold"), " steps/s"]
+        parts: list = ["speed ", *limit, " (< >)"]
+        if autosave:
+            parts += ["  · ", autosave]
+        self.query_one("#loss-status", Static).update(Content.assemble(*parts), layout=False)
 
     def show(self, f: LossFigures, *, curve: bool = True) -> None:
         """Show one snapshot's figures (the curve too unless `curve` is False: it costs most)."""

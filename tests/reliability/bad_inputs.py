@@ -253,6 +253,13 @@ CASES: list[Case] = [
         "invalid int value",
         names_path=False,
     ),
+    Case(
+        "config",
+        "app speed not positive",
+        lambda t: [*FAST, "--speed", "0"],
+        "--speed",
+        names_path=False,
+    ),
     # --- checkpoints ---
     Case(
         "checkpoint",

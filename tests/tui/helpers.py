@@ -6,7 +6,9 @@ import time
 from collections.abc import Callable
 
 from textual import events
-from textual.geometry import Region
+from textual.drivers.headless_driver import HeadlessDriver
+from textual.geometry import Region, Size
+from textual.keys import key_to_character
 from textual.pilot import Pilot
 from textual.widget import Widget
 
@@ -33,9 +35,11 @@ def make_run(steps: int = 50, *, model: dict | None = None, **train) -> Run:
     )
 
 
-def make_app(steps: int = 50, *, paused: bool = True, save_path: str | None = None, **kw):
-    """The app on a small run, paused unless asked otherwise."""
-    return MicroGPTApp(make_run(steps, **kw), paused=paused, save_path=save_path)
+def make_app(
+    steps: int = 50, *, paused: bool = True, save_path: str | None = None, **kw
+) -> MicroGPTApp:
+    """The app on a small run, paused unless asked otherwise, training at full speed."""
+    return MicroGPTApp(make_run(steps, **kw), paused=paused, save_path=save_path, speed=None)
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -46,15 +50,18 @@ async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float =
         await pilot.pause(0.01)
 
 
-CHARACTERS = {"space": " ", "question_mark": "?", "left_square_bracket": "[",
-              "right_square_bracket": "]", "minus": "-", "equals_sign": "="}  # fmt: skip
-
-
 def press(app: MicroGPTApp, *keys: str) -> None:
     """Send key presses without Pilot's wait for an idle CPU (training keeps the CPU busy)."""
     for key in keys:
-        char = CHARACTERS.get(key, key if len(key) == 1 else None)
-        app.post_message(events.Key(key, char))
+        app.post_message(events.Key(key, key_to_character(key)))
+
+
+def resize(app: MicroGPTApp, width: int, height: int) -> None:
+    """`Pilot.resize_terminal` without its wait for an idle CPU (as `press` for keys)."""
+    size = Size(width, height)
+    if isinstance(app._driver, HeadlessDriver):
+        app._driver._size = size
+    app.post_message(events.Resize(size, size))
 
 
 def step_of(app: MicroGPTApp) -> int:

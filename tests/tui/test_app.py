@@ -8,7 +8,7 @@ import numpy as np
 
 from core import Run
 from microgpt_tui.app import MicroGPTApp
-from microgpt_tui.screens import ConfirmScreen, HelpScreen
+from microgpt_tui.screens import ConfirmScreen, HelpScreen, QuitScreen
 from microgpt_tui.widgets import LossPanel, RunHeader
 
 from .helpers import NAMES, WIDE, make_app, make_run, press, step_of, text_of, wait_for
@@ -78,10 +78,12 @@ async def test_quits_promptly_mid_training() -> None:
     app = make_app(1_000_000, paused=False)
     async with app.run_test(size=WIDE) as pilot:
         await wait_for(pilot, lambda: step_of(app) > 10)
+        press(app, "q")  # unsaved steps: it asks first (tests/tui/test_session.py)
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitScreen))
         start = time.monotonic()
-        press(app, "q")
+        press(app, "n")
+        await wait_for(pilot, lambda: not app.is_running)
     assert time.monotonic() - start < 1.0
-    assert not app.is_running
 
 
 async def test_done_state_keeps_sampling_and_can_train_more() -> None:
