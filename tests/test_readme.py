@@ -36,3 +36,12 @@ def test_set_up_is_one_command_to_run_and_one_to_test() -> None:
         lines = [s for s in block.splitlines() if s.strip() and not s.startswith("```")]
         assert len(lines) == 1, lines
     assert "microgpt-tui" in README.split("<!-- run-command -->")[1].split("<!--")[0]
+
+
+def test_the_key_table_is_generated_from_the_apps_commands() -> None:
+    from microgpt_tui.keytable import BEGIN, END, markdown_table
+
+    start, end = README.index(BEGIN) + len(BEGIN), README.index(END)
+    assert README[start:end].strip() == markdown_table().strip(), (
+        "README's key table is stale: run `python -m microgpt_tui.keytable --write`"
+    )
