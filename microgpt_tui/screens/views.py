@@ -12,6 +12,7 @@ import numpy as np
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane, Tabs
@@ -72,6 +73,8 @@ class ViewsScreen(Screen[None]):
         Binding("home", "walk_to(0)", "Start", show=False),
         Binding("end", "walk_to(-1)", "Done", show=False),
         Binding("g", "graph", "Graph"),
+        Binding("pageup", "scroll(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll(1)", "Scroll down", show=False),
     ]
 
     def __init__(self, tab: str = "embeddings") -> None:
@@ -191,6 +194,14 @@ class ViewsScreen(Screen[None]):
             self.initial = name
             return
         self.query_one(TabbedContent).active = name
+
+    def action_scroll(self, direction: int) -> None:
+        """Scroll the visible tab by a page (its panels take no focus: the keys are ours)."""
+        if not self._ready:
+            return
+        pane = self.query_one(TabbedContent).active_pane
+        for panel in pane.query(VerticalScroll) if pane else ():
+            panel.scroll_page_down() if direction > 0 else panel.scroll_page_up()
 
     def action_walk(self, direction: int) -> None:
         """One backward step forward (+1) or back (-1) in the graph."""

@@ -14,7 +14,7 @@ from microgpt_tui.live_stats import tensor_norms
 from microgpt_tui.renderables.embedding_map import place
 from microgpt_tui.screens.views import ViewsScreen
 
-from .helpers import WIDE, make_app, press, step_of, text_of, wait_for
+from .helpers import NARROW, WIDE, make_app, press, step_of, text_of, wait_for
 
 
 def views(app) -> ViewsScreen:
@@ -97,6 +97,16 @@ async def test_health_tracks_gradients_updates_and_the_schedule() -> None:
         assert "m / 0.100" in text and "v / 0.050" in text  # Adam's corrections at t = 1
         for name in after.shapes:
             assert name in text
+
+
+async def test_page_keys_scroll_a_view_too_tall_for_the_terminal() -> None:
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await open_views(pilot, app, "2")
+        panel = app.screen.query_one("HealthPanel")
+        assert panel.max_scroll_y > 0 and panel.scroll_y == 0
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: panel.scroll_y > 0)
 
 
 async def test_loss_per_position_is_the_steps_record() -> None:
