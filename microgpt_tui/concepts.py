@@ -22,9 +22,9 @@ class Concept:
 
     @property
     def key_display(self) -> str:
-        """The keys as a person types them."""
-        names = {"space": "space", "question_mark": "?"}
-        return " then ".join(names.get(k, k) for k in self.keys.split())
+        """The keys as a person types them (a panel's digit matters in narrow terminals only)."""
+        keys = " then ".join(self.keys.split())
+        return f"{keys} (panel)" if self.place.startswith("dashboard:") else keys
 
 
 def _c(number: int, title: str, keys: str, action: str, place: str, shows: str) -> Concept:

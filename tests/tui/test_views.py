@@ -44,8 +44,8 @@ async def test_opens_switches_tabs_and_closes() -> None:
         for key, tab in zip(
             "12345", ("embeddings", "health", "positions", "scalar", "graph"), strict=True
         ):
-            await pilot.press(key)
-            assert screen.tab == tab
+            press(app, key)
+            await wait_for(pilot, lambda tab=tab: screen.tab == tab)
         await pilot.press("v")
         await wait_for(pilot, lambda: app.screen is app.main_screen)
         await open_views(pilot, app)
