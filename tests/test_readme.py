@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from .checkout import ROOT, checkout_env
+
 README = (ROOT / "README.md").read_text()
 
 
 def test_the_core_api_example_runs(tmp_path) -> None:
     example = re.search(r"```python\n(.*?)```", README, re.S).group(1)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env = checkout_env()
     result = subprocess.run(
         [sys.executable, "-c", example],
         cwd=tmp_path,

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import numpy as np
 
 import core
 from microgpt_tui.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return env
-
+from ..checkout import checkout_env
 
 DOCS = ["emma", "olivia", "ava"] * 10
 WRITER = textwrap.dedent(
@@ -46,7 +37,7 @@ def test_a_writer_killed_mid_save_leaves_a_loadable_checkpoint(tmp_path) -> None
         proc = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path), str(attempt)],
             stdout=subprocess.PIPE,
-            env=_env(),
+            env=checkout_env(),
             text=True,
         )
         assert proc.stdout.readline().strip() == "saved"
@@ -75,7 +66,7 @@ def test_ctrl_c_saves_the_last_completed_step(tmp_path) -> None:
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=_env(),
+        env=checkout_env(),
         text=True,
     )
     seen = []
