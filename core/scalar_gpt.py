@@ -5,8 +5,8 @@ and one position at a time, with a KV cache. The teaching form, and an oracle fo
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from contextlib import ContextDecorator
 
 import numpy as np
 
@@ -86,20 +86,36 @@ def gpt_step(
     return linear(x, p["wte"] if cfg.tie_weights else p["lm_head"])  # (V,)
 
 
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic GC: a step allocates ~10^5 acyclic Values (reference counting frees
-    them) and the collector would rescan them over and over, about doubling the step's time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+class _CollectorPause(ContextDecorator):
+    """Pause Python's cyclic GC while a scalar step runs: a step allocates ~10^5 acyclic Values
+    (reference counting frees them) and the collector would rescan them over and over, about
+    doubling the step's time. The collector is process-wide and steps may run in several threads
+    at once (the trainer's and a view's), so the first step in pauses it and the last one out
+    restores it as it was."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0  # scalar steps under way, in any thread
+        self._was_enabled = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._running == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._running += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._running -= 1
+            if self._running == 0 and self._was_enabled:
+                gc.enable()
 
 
-@_cycle_collector_paused()
+_collector_paused = _CollectorPause()
+
+
+@_collector_paused
 def _forward_backward(
     cfg: GPTConfig, params: dict[str, np.ndarray], docs: list[list[int]]
 ) -> tuple[float, list[list[float]], dict[str, np.ndarray], int]:

@@ -27,6 +27,16 @@ class Value:
     def __repr__(self) -> str:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
 
+    @property
+    def children(self) -> tuple[Value, ...]:
+        """The Values this one was computed from (the document's `_children`), read-only."""
+        return self._children
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(self)/d(child) for each child, as recorded in the forward pass, read-only."""
+        return self._local_grads
+
     # Constants (int, float) are folded into the node, not wrapped in Values of their own.
 
     def __add__(self, other: Value | float) -> Value:

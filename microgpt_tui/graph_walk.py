@@ -69,8 +69,8 @@ def build(title: str, out: Value, names: dict[int, tuple[str, str]]) -> Graph:
     for v in order:
         name, formula = names.get(id(v), ("?", ""))
         # a Value keeps its children and local gradients for backward (as micrograd's do)
-        children = tuple(index[id(c)] for c in v._children)
-        nodes.append(Node(name, formula, v.data, children, tuple(v._local_grads)))
+        children = tuple(index[id(c)] for c in v.children)
+        nodes.append(Node(name, formula, v.data, children, tuple(v.local_grads)))
     return Graph(title, tuple(nodes))
 
 
@@ -115,10 +115,10 @@ def neuron_graph(w: np.ndarray, x: np.ndarray, activation: str, title: str) -> G
     names[id(v_rest)] = ("rest", f"Σ of the other {len(w) - 3} terms")
     z = products[0] + products[1] + products[2] + v_rest
     # the additions above make intermediate nodes; name them as partial sums
-    s2 = z._children[0]
+    s2 = z.children[0]
     p0, p1, p2 = (names[id(p)][0] for p in products)
     names[id(s2)] = ("s2", f"s1 + {p2}")
-    names[id(s2._children[0])] = ("s1", f"{p0} + {p1}")
+    names[id(s2.children[0])] = ("s1", f"{p0} + {p1}")
     names[id(z)] = ("z", "s2 + rest")
     r = z.relu()
     names[id(r)] = ("h", "relu(z)")

@@ -5,6 +5,7 @@ takes tens of milliseconds on the seed preset (and builds tens of thousands of n
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from core.scalar_gpt import scalar_batch_loss_and_grads
 
 MAX_SCALAR_PARAMS = 20_000  # above this one scalar step would take minutes and gigabytes
 NUMPY_BUDGET = 0.05  # seconds spent timing the NumPy step (the median of these runs)
+_ONE_AT_A_TIME = threading.Lock()  # one scalar step in the whole app (a closed view's may run on)
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,14 @@ def compare_engines(model: GPT, batch: Batch) -> EngineComparison:
         scalar_loss=float(scalar_loss),
         max_grad_diff=float(np.abs(numpy_grad - scalar_grad).max()),
     )
+
+
+def compare_engines_alone(model: GPT, batch: Batch) -> EngineComparison | None:
+    """`compare_engines`, or None at once if another comparison is still running anywhere in the
+    process (say from a views screen closed and opened again): they would only slow each other."""
+    if not _ONE_AT_A_TIME.acquire(blocking=False):
+        return None
+    try:
+        return compare_engines(model, batch)
+    finally:
+        _ONE_AT_A_TIME.release()

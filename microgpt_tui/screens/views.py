@@ -23,7 +23,7 @@ from core.trace import embedding_pca, trace_text
 
 from ..graph_walk import Graph, example_graph, model_neuron
 from ..renderables import BOS_MARK, EOS_MARK
-from ..scalar_compare import EngineComparison, compare_engines, too_big
+from ..scalar_compare import EngineComparison, compare_engines_alone, too_big
 from ..widgets.embedding_map import EmbeddingMapPanel
 from ..widgets.graph_panel import GraphPanel
 from ..widgets.health_panel import HealthPanel
@@ -260,7 +260,9 @@ class ViewsScreen(Screen[None]):
     def _compare(self, model, batch) -> None:
         try:
             with np.errstate(all="ignore"):
-                message = EnginesCompared(compare_engines(model, batch))
+                result = compare_engines_alone(model, batch)
+            busy = "the scalar step of an earlier view is still running"
+            message = EnginesCompared(result, "" if result else busy)
         except (ArithmeticError, ValueError) as e:  # e.g. log(0) on weights that blew up
             message = EnginesCompared(None, f"{type(e).__name__}: {e}")
         if not get_current_worker().is_cancelled:

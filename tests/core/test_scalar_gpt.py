@@ -4,6 +4,7 @@ import dataclasses
 import gc
 import math
 import string
+import threading
 
 import numpy as np
 import pytest
@@ -11,7 +12,12 @@ import pytest
 from core.data import Dataset
 from core.model import GPT, init_params, param_shapes
 from core.presets import PRESETS
-from core.scalar_gpt import batch_docs, scalar_batch_loss_and_grads, scalar_loss_and_grads
+from core.scalar_gpt import (
+    _collector_paused,
+    batch_docs,
+    scalar_batch_loss_and_grads,
+    scalar_loss_and_grads,
+)
 from core.tokenizer import Tokenizer
 
 NAMES = ["emma", "isabella", "alexandrinamaximiliana", "bo", "olivia"]  # the third is cut
@@ -110,3 +116,34 @@ def test_document_longer_than_block_is_refused_and_gc_stays_on():
     with pytest.raises(ValueError, match="tokens"):
         scalar_loss_and_grads(cfg, model.params, [[0] + [2] * cfg.block_size + [1]])
     assert gc.isenabled()  # the step pauses the cyclic collector and always resumes it
+
+
+def test_steps_in_several_threads_share_one_collector_pause():
+    """The trainer's thread and a view's may run scalar steps at once: the collector stays paused
+    until the last one ends, then is on again (or off, if it was off before the first)."""
+    cfg = CONFIGS["seed"]
+    model, _ = model_and_data(cfg)
+    docs = [Tokenizer(string.ascii_lowercase).encode(name) for name in ("emma", "olivia")]
+    first_in, release = threading.Event(), threading.Event()
+    seen_in_other: list[bool] = []
+
+    def slow_step():
+        with _collector_paused:  # a step that is still running when the other ends
+            first_in.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=slow_step)
+    thread.start()
+    first_in.wait(10)
+    scalar_loss_and_grads(cfg, model.params, docs)  # starts and ends inside the slow one
+    seen_in_other.append(gc.isenabled())
+    release.set()
+    thread.join(10)
+    assert seen_in_other == [False] and gc.isenabled()
+
+    gc.disable()
+    try:
+        scalar_loss_and_grads(cfg, model.params, docs)
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()

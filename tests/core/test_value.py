@@ -60,6 +60,15 @@ def test_hand_computed_gradients():
     assert (a.grad, b.grad) == (-3.0, -4.0)
 
 
+def test_a_node_shows_its_children_and_local_gradients():
+    a, b = Value(2.0), Value(-3.0)
+    y = a * b  # dy/da = b, dy/db = a, recorded when y is computed
+    assert y.children == (a, b) and y.local_grads == (-3.0, 2.0)
+    z = y + 1.0  # a constant is folded in: one child
+    assert z.children == (y,) and z.local_grads == (1.0,)
+    assert a.children == () and a.local_grads == ()
+
+
 @pytest.mark.parametrize("x, value, grad", [(2.5, 2.5, 1.0), (-2.5, 0.0, 0.0), (0.0, 0.0, 0.0)])
 def test_relu_both_sides(x, value, grad):
     v = Value(x)
@@ -93,7 +102,7 @@ def test_topological_order_puts_children_first():
     at = {id(n): i for i, n in enumerate(order)}
     assert len(order) == 5
     for node in order:
-        assert all(at[id(child)] < at[id(node)] for child in node._children)
+        assert all(at[id(child)] < at[id(node)] for child in node.children)
 
 
 def test_graph_size_counts_each_node_once():

@@ -9,6 +9,7 @@ import numpy as np
 
 from core.scalar_gpt import scalar_batch_loss_and_grads
 from core.trace import embedding_pca, trace_text
+from microgpt_tui import scalar_compare
 from microgpt_tui.graph_walk import example_graph, model_neuron
 from microgpt_tui.live_stats import tensor_norms
 from microgpt_tui.renderables.embedding_map import place
@@ -151,6 +152,20 @@ async def test_scalar_step_is_refused_on_a_big_model() -> None:
         await pilot.press("x")
         await pilot.pause()
         assert "not run" in shown(app, "ScalarPanel") and screen.comparison is None
+
+
+async def test_a_second_scalar_step_waits_for_the_first_of_any_view() -> None:
+    """A views screen closed and opened again may leave its scalar step running: a new one is
+    refused while it runs (they would slow each other and the app), then runs once it is done."""
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_views(pilot, app)
+        with scalar_compare._ONE_AT_A_TIME:  # an earlier view's step, still under way
+            await pilot.press("x")
+            await wait_for(pilot, lambda: "not run" in shown(app, "ScalarPanel"), timeout=30)
+        assert "still running" in shown(app, "ScalarPanel") and screen.comparison is None
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen.comparison is not None, timeout=30)
 
 
 async def test_graph_walks_backward_node_by_node() -> None:
