@@ -1,11 +1,14 @@
 """Sampling, one token at a time with a KV cache: only the new token's q, k and v are computed.
 
 `stream` yields each chosen character with the full next-token distribution (after temperature
-and top-k); `sample_names` draws many names at once. Randomness comes in as a Generator.
+and top-k), through `StreamDecoder`; `sample_names` draws many names at once through `KVDecoder`.
+Randomness comes in as a Generator.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,8 +23,8 @@ class KVDecoder:
     """Feeds tokens of B sequences one position at a time; keeps each layer's keys and values.
 
     Feature-major: every activation is (features, B), so the many-sequence case runs long
-    vector loops over B (not many tiny matmuls), and one sequence costs few NumPy calls. Buffers
-    are made once and each call's output passed as its last argument.
+    vector loops over B (not many tiny matmuls); `StreamDecoder` is the one-sequence path.
+    Buffers are made once and each call's output passed as its last argument.
     """
 
     def __init__(self, model: GPT, batch: int = 1) -> None:
@@ -91,6 +94,83 @@ class KVDecoder:
         return np.dot(p.head, x).T  # (B, V)
 
 
+class StreamDecoder:
+    """`KVDecoder` for one sequence, the path `stream` takes: 1-D vectors and fewer NumPy calls.
+
+    A cached row is q | k | v | 1, so the qkv matmul writes straight into the cache. Every head's
+    score is one matmul of k * q with a (C, H) head indicator; one matmul of the exponentiated
+    scores with v | 1 gives each head's weighted sum over all the features (head h keeps its own
+    D) and, in the last column, its softmax denominator. `a.dot(b, out)` skips `np.dot`'s
+    dispatch, which is measurable at these sizes.
+    """
+
+    def __init__(self, model: GPT) -> None:
+        cfg = model.config
+        self.cfg, self.p = cfg, model.fast.p
+        H, D, C, L, blk = cfg.n_head, cfg.head_dim, cfg.n_embd, cfg.n_layer, cfg.block_size
+        dt = model.flat.dtype
+        self.cache = np.empty((L, blk, 3 * C + 1), dt)  # (L, block, q | k | v | 1)
+        self.cache[:, :, -1] = 1.0
+        self.pos = 0
+        self.x, self.xn, self.tmp, self.y = (np.empty(C, dt) for _ in range(4))
+        self.qk, self.att = np.empty((blk, C), dt), np.empty((blk, H), dt)
+        self.att_max = np.empty(H, dt)
+        self.heads = _head_indicator(C, H, dt)  # (C, H), 1/sqrt(D) where feature c is in head h
+        self.att_v = np.empty((H, C + 1), dt)  # att^T @ (v | 1)
+        self.att_v_own = np.einsum("hhd->hd", self.att_v[:, :C].reshape(H, H, D))  # (H, D) view
+        self.att_sum, self.y_heads = self.att_v[:, C:], self.y.reshape(H, D)  # (H, 1), (H, D)
+        self.h, self.act = np.empty(4 * C, dt), np.empty(4 * C, dt)
+        self.wpe = self.p.emb[cfg.vocab_size :]  # (block, C)
+
+    def _rmsnorm(self, x: np.ndarray, out: np.ndarray) -> None:
+        """out = x / sqrt(mean(x^2) + eps)."""
+        np.multiply(x, 1.0 / math.sqrt(x.dot(x) / len(x) + RMS_EPS), out)
+
+    def feed(self, token: int) -> np.ndarray:
+        """Logits (V,) of the next token after feeding `token` at the next position."""
+        cfg, t, p, C = self.cfg, self.pos, self.p, self.cfg.n_embd
+        if t >= cfg.block_size:
+            raise ValueError(f"the context is full (block_size {cfg.block_size})")
+        x, xn, tmp, qk, att = self.x, self.xn, self.tmp, self.qk[: t + 1], self.att[: t + 1]
+        np.add(p.wte[token], self.wpe[t], x)
+        if cfg.post_embed_norm:
+            self._rmsnorm(x, x)
+        for i in range(cfg.n_layer):
+            rows = self.cache[i, : t + 1]  # (t+1, 3C+1)
+            self._rmsnorm(x, xn)
+            p.wqkv[i].dot(xn, rows[t, : 3 * C])  # q | k | v
+            if t == 0:  # one position: its weight is exactly 1, y = v
+                p.wo[i].dot(rows[0, 2 * C : 3 * C], tmp)
+            else:
+                np.multiply(rows[:, C : 2 * C], rows[t, :C], qk)  # k * the new q, (t+1, C)
+                qk.dot(self.heads, att)  # scaled scores, (t+1, H)
+                np.maximum.reduce(att, axis=0, out=self.att_max)
+                np.subtract(att, self.att_max, att)
+                np.exp(att, att)
+                att.T.dot(rows[:, 2 * C :], self.att_v)  # (H, C+1)
+                np.divide(self.att_v_own, self.att_sum, self.y_heads)  # softmax-weighted v
+                p.wo[i].dot(self.y, tmp)
+            np.add(x, tmp, x)
+            self._rmsnorm(x, xn)
+            p.fc1[i].dot(xn, self.h)  # (4C,)
+            np.maximum(self.h, 0.0, out=self.act)
+            if cfg.activation == "relu2":
+                np.multiply(self.act, self.act, self.act)
+            p.fc2[i].dot(self.act, tmp)
+            np.add(x, tmp, x)
+        self.pos += 1
+        return p.head.dot(x)  # (V,)
+
+
+@functools.cache
+def _head_indicator(C: int, H: int, dtype: np.dtype) -> np.ndarray:
+    """(C, H): 1/sqrt(head_dim) where feature c belongs to head h, else 0; read-only, shared."""
+    D = C // H
+    m = np.repeat(np.eye(H, dtype=dtype) / math.sqrt(D), D, axis=0)
+    m.flags.writeable = False
+    return m
+
+
 def next_token_probs(logits: np.ndarray, temperature: float = 1.0, top_k: int | None = None):
     """Probabilities (..., V) from logits after temperature and top-k; BOS is never a next token."""
     z = np.divide(logits, temperature, dtype=np.float64)  # a new array
@@ -98,9 +178,10 @@ def next_token_probs(logits: np.ndarray, temperature: float = 1.0, top_k: int | 
     if top_k is not None and top_k < z.shape[-1] - 1:
         kth = np.sort(z, axis=-1)[..., -top_k][..., None]
         z[z < kth] = -np.inf
-    np.subtract(z, np.maximum.reduce(z, axis=-1, keepdims=True), z)
+    keep = z.ndim > 1  # one row (`stream`): a scalar max and sum, cheaper
+    np.subtract(z, np.maximum.reduce(z, axis=-1, keepdims=keep), z)
     np.exp(z, z)
-    return np.divide(z, np.add.reduce(z, axis=-1, keepdims=True), z)
+    return np.divide(z, np.add.reduce(z, axis=-1, keepdims=keep), z)
 
 
 def _draw_one(probs: np.ndarray, rng: np.random.Generator) -> int:
@@ -148,13 +229,13 @@ def stream(
 ) -> Iterator[SampleStep]:
     """Generate one name, yielding every drawn token with its probability vector."""
     ids = _prefix_ids(tokenizer, prefix, model.config.block_size)
-    dec = KVDecoder(model)
+    dec = StreamDecoder(model)
     for tok in ids:
-        logits = dec.feed(np.array([tok]))
+        logits = dec.feed(tok)
     text = prefix
     block = model.config.block_size
     for pos in range(block - len(ids) + 1):
-        probs = next_token_probs(logits[0], temperature, top_k)  # (V,)
+        probs = next_token_probs(logits, temperature, top_k)  # (V,)
         tok = _draw_one(probs, rng)
         probs.flags.writeable = False
         done = tok == EOS or dec.pos >= block
@@ -163,7 +244,7 @@ def stream(
         yield SampleStep(pos, tok, char, probs, text, done)
         if done:
             return
-        logits = dec.feed((tok,))
+        logits = dec.feed(tok)
 
 
 def sample_name(model: GPT, tokenizer: Tokenizer, rng: np.random.Generator, **kw) -> str:

@@ -9,7 +9,14 @@ import pytest
 
 from core.config import GPTConfig
 from core.model import GPT
-from core.sample import KVDecoder, next_token_probs, sample_name, sample_names, stream
+from core.sample import (
+    KVDecoder,
+    StreamDecoder,
+    next_token_probs,
+    sample_name,
+    sample_names,
+    stream,
+)
 from core.tokenizer import BOS, EOS, TokenizerError
 
 KV_SHAPES = {
@@ -44,13 +51,43 @@ def test_kv_cache_batched_rows_are_independent(random_model, letters):
     np.testing.assert_allclose(cached, model.logits(seqs), rtol=0, atol=1e-10)
 
 
+@pytest.mark.parametrize("shape", KV_SHAPES)
+def test_stream_decoder_equals_the_full_forward_and_the_batched_decoder(
+    shape, random_model, letters
+):
+    preset, changes = KV_SHAPES[shape]
+    model = random_model(preset, **changes)
+    block = model.config.block_size
+    for name in ("emma", "maximilianoxyz"):
+        ids = letters.encode(name, eos=False)[:block]
+        full = model.logits(np.array([ids]))[0]  # (T, V)
+        one, batched = StreamDecoder(model), KVDecoder(model, batch=2)
+        for t, tok in enumerate(ids):
+            logits = one.feed(tok)
+            assert logits.shape == (28,)
+            np.testing.assert_allclose(logits, full[t], rtol=0, atol=1e-10)
+            np.testing.assert_allclose(logits, batched.feed(np.array([tok, tok]))[1], atol=1e-10)
+
+
+def test_stream_decoder_keeps_the_model_dtype(random_model, letters):
+    model = random_model("microgpt", n_layer=2, dtype="float32")
+    ids = letters.encode("olivia", eos=False)
+    dec = StreamDecoder(model)
+    cached = np.stack([dec.feed(tok) for tok in ids])
+    assert cached.dtype == np.float32
+    np.testing.assert_allclose(cached, model.logits(np.array([ids]))[0], rtol=0, atol=1e-4)
+
+
 def test_kv_cache_refuses_a_full_context(random_model):
     model = random_model("seed")
-    dec = KVDecoder(model)
+    dec, one = KVDecoder(model), StreamDecoder(model)
     for _ in range(8):
         dec.feed(np.array([2]))
+        one.feed(2)
     with pytest.raises(ValueError, match="block_size"):
         dec.feed(np.array([2]))
+    with pytest.raises(ValueError, match="block_size"):
+        one.feed(2)
 
 
 def entropy(p):
@@ -76,6 +113,14 @@ def test_temperature_sharpens_and_flattens(rng):
     assert ents[-1] == pytest.approx(np.log(27), abs=0.01)  # nearly uniform over 27 tokens
     cold = next_token_probs(logits, 0.01)
     assert cold.argmax() == logits[1:].argmax() + 1 and cold.max() > 0.99
+
+
+@pytest.mark.parametrize(("temperature", "top_k"), [(1.0, None), (0.3, None), (0.7, 5)])
+def test_one_row_has_the_same_probabilities_as_a_batch(rng, temperature, top_k):
+    logits = rng.standard_normal((4, 28)) * 3
+    rows = next_token_probs(logits, temperature, top_k)  # what sample_names draws from
+    for row, expected in zip(logits, rows, strict=True):
+        np.testing.assert_array_equal(next_token_probs(row, temperature, top_k), expected)
 
 
 @pytest.mark.parametrize("k", [1, 2, 5, 26, 27, 100])
@@ -117,6 +162,24 @@ def test_stream_yields_read_only_distributions_and_respects_the_prefix(random_mo
         assert s.text.startswith("ma")
         assert s.char == ("" if s.token == EOS else letters.token_str(s.token))
     assert steps[-1].text == "ma" + "".join(s.char for s in steps)
+
+
+@pytest.mark.parametrize(("temperature", "top_k"), [(1.0, None), (0.5, None), (2.0, 4), (0.7, 1)])
+def test_streamed_distributions_are_the_softmax_of_the_full_forward(
+    random_model, letters, temperature, top_k
+):
+    model = random_model("microgpt", n_layer=2)
+    rng = np.random.default_rng(5)
+    ids = letters.encode("a", eos=False)
+    for s in stream(model, letters, rng, prefix="a", temperature=temperature, top_k=top_k):
+        z = model.logits(np.array([ids]))[0, -1] / temperature
+        z[BOS] = -np.inf
+        if top_k is not None:
+            z[np.argsort(z)[:-top_k]] = -np.inf  # keep the k largest
+        expected = np.exp(z - z.max())
+        np.testing.assert_allclose(s.probs, expected / expected.sum(), rtol=0, atol=1e-10)
+        assert s.probs.sum() == pytest.approx(1.0, abs=1e-12)
+        ids.append(s.token)
 
 
 def test_stream_stops_at_eos(letters):
