@@ -28,7 +28,7 @@ from .keymap import MORE_STEPS, bindings, palette_commands
 from .messages import StepFinished
 from .sampler_actions import SamplerActions
 from .sampling import NameSampler, SamplerSettings
-from .screens import ConfirmScreen, HelpScreen, PromptScreen, TooSmallScreen
+from .screens import ConfirmScreen, DashboardScreen, HelpScreen, PromptScreen, TooSmallScreen
 from .session_actions import SessionActions
 from .speed import DEFAULT_SPEED
 from .training import DIVERGED, ERROR, PAUSED, RUNNING, TrainingLoop, TrainingSnapshot
@@ -97,6 +97,9 @@ class MicroGPTApp(InsideActions, SessionActions, SamplerActions, App[None]):
             yield AttentionPanel(id="attention", classes="panel")
             yield SamplerPanel(id="sampler", classes="panel")
         yield Footer(compact=True)
+
+    def get_default_screen(self) -> Screen:
+        return DashboardScreen(id="_default")
 
     @property
     def main_screen(self) -> Screen:

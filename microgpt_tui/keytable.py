@@ -1,7 +1,7 @@
 """The README's key table, made from the app's one table of commands (keymap.COMMANDS).
 
-    python -m microgpt_tui.keytable          # print it
-    python -m microgpt_tui.keytable --write  # replace it in README.md
+python -m microgpt_tui.keytable          # print it
+python -m microgpt_tui.keytable --write  # replace it in README.md
 """
 
 from __future__ import annotations

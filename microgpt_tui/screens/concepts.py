@@ -12,6 +12,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..concepts import CONCEPTS, Concept
+from .steady import SteadySize
 
 INTRO = (
     "Every concept of the document (seed/PREREQUISITES.md), seen in the model that is training "
@@ -30,7 +31,7 @@ def concept_prompt(c: Concept) -> Text:
     )
 
 
-class ConceptsScreen(ModalScreen[str | None]):
+class ConceptsScreen(SteadySize, ModalScreen[str | None]):
     """Dismisses with the chosen concept's app action (None when closed)."""
 
     DEFAULT_CSS = """

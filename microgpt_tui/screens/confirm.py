@@ -8,8 +8,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from .steady import SteadySize
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(SteadySize, ModalScreen[bool]):
     """Asks `question`; dismisses with True for yes."""
 
     DEFAULT_CSS = """

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..keymap import COMMANDS
+from .steady import SteadySize
 
 INTRO = (
     "A tiny GPT learns to invent names while you watch. The loss starts near ln(vocab size), "
@@ -17,7 +18,7 @@ INTRO = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(SteadySize, ModalScreen[None]):
     """The key table over the dashboard."""
 
     DEFAULT_CSS = """

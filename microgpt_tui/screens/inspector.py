@@ -29,6 +29,7 @@ from ..renderables.inspect import (
     title_line,
 )
 from .prompt import PromptScreen
+from .steady import SteadySize
 
 SECTIONS = ("embedding", "attention", "mlp", "output")
 
@@ -55,7 +56,7 @@ def pass_view(model: GPT, tokenizer: Tokenizer, text: str) -> PassView:
     )
 
 
-class InspectorScreen(Screen[None]):
+class InspectorScreen(SteadySize, Screen[None]):
     """Steps through one forward pass; the app's snapshot and tokenizer are its source."""
 
     DEFAULT_CSS = """

@@ -8,8 +8,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from .steady import SteadySize
 
-class PromptScreen(ModalScreen[str | None]):
+
+class PromptScreen(SteadySize, ModalScreen[str | None]):
     """Asks for a line of text; dismisses with it, or None when cancelled."""
 
     DEFAULT_CSS = """

@@ -10,10 +10,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from .steady import SteadySize
+
 QuitAnswer = Literal["save", "quit"] | None  # None: cancel, stay in the app
 
 
-class QuitScreen(ModalScreen[QuitAnswer]):
+class QuitScreen(SteadySize, ModalScreen[QuitAnswer]):
     """Asks whether to save `step` to `path` before quitting."""
 
     DEFAULT_CSS = """

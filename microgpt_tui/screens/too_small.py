@@ -6,8 +6,10 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
+from .steady import SteadySize
 
-class TooSmallScreen(Screen[None]):
+
+class TooSmallScreen(SteadySize, Screen[None]):
     """Asks for a bigger terminal; the app removes it once the size is enough."""
 
     DEFAULT_CSS = """

@@ -30,6 +30,7 @@ from ..widgets.health_panel import HealthPanel
 from ..widgets.position_panel import PositionLossPanel
 from ..widgets.scalar_panel import ScalarPanel
 from .inspector import vocab_labels
+from .steady import SteadySize
 
 TABS = {
     "embeddings": "1 Embeddings",
@@ -52,7 +53,7 @@ class EnginesCompared(Message):
         self.reason = reason
 
 
-class ViewsScreen(Screen[None]):
+class ViewsScreen(SteadySize, Screen[None]):
     """Tabs of live views over the app's snapshots; escape or v goes back to the dashboard."""
 
     DEFAULT_CSS = """

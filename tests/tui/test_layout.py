@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from textual import events
+from textual.geometry import Size
+from textual.screen import Screen
 from textual.widgets import Tabs
 
 from microgpt_tui.screens import HelpScreen, TooSmallScreen
+from microgpt_tui.screens.steady import SteadySize
 
 from .helpers import NARROW, WIDE, make_app, text_of, wait_for
 
@@ -80,3 +84,34 @@ async def test_every_size_renders_without_error() -> None:
             await pilot.resize_terminal(*size)
             await pilot.pause()
         await wait_for(pilot, lambda: app.snapshot.state == "done")
+
+
+async def test_a_stale_resize_is_dropped_by_every_screen(monkeypatch) -> None:
+    """Textual lays a screen out at whatever size a queued resize carries and, when that changes
+    its size, posts itself that size again; two sizes queued for the screen under the top one
+    then bounce forever (seen as a frozen app under random keys and resizes). Every screen of
+    the app drops a resize for a size the terminal no longer has and keeps the current one."""
+    laid_out: list[tuple[str, Size]] = []
+    original = Screen._on_resize
+
+    async def recorded(screen: Screen, event: events.Resize) -> None:
+        laid_out.append((type(screen).__name__, event.size))
+        await original(screen, event)
+
+    monkeypatch.setattr(Screen, "_on_resize", recorded)
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("i")  # the dashboard is now the screen under the top one
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "InspectorScreen")
+        stale, now = Size(47, 32), Size(*WIDE)
+        for screen in app.screen_stack:
+            laid_out.clear()
+            screen.post_message(events.Resize(stale, stale))
+            screen.call_later(lambda: None)  # a message between: not combined with the next
+            screen.post_message(events.Resize(now, now))
+            await pilot.pause()
+            await pilot.pause()
+            assert (type(screen).__name__, stale) not in laid_out
+            assert (type(screen).__name__, now) in laid_out
+            assert screen.size == now
+        assert all(isinstance(s, SteadySize) for s in app.screen_stack)
