@@ -70,6 +70,7 @@ class GPTConfig(_Jsonable):
     init_std: float = 0.02
     zero_init_proj: bool = True  # attn_wo and mlp_fc2 start at zero
     dtype: str = "float64"
+    dropout: float = 0.0  # inverted dropout in training steps only (embedding, block outputs)
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "n_layer", "n_head", "n_embd"):
@@ -91,6 +92,7 @@ class GPTConfig(_Jsonable):
             or not (math.isfinite(self.init_std) and self.init_std >= 0)
         ):
             raise ConfigError(f"init_std must be a finite number >= 0, got {self.init_std!r}")
+        _fraction("dropout", self.dropout)
 
     @property
     def head_dim(self) -> int:

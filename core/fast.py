@@ -7,7 +7,8 @@ every result written into a buffer made once per batch shape, and a padded batch
 only the attention sees the padding. Calls name the ufunc directly and pass the output as the
 last argument (both measurably cheaper). The softmaxes skip the max subtraction (the causal mask
 multiplies after the exponential); a batch whose exponentials overflow or underflow reports
-`ok = False`, and the caller falls back to the reference.
+`ok = False`, and the caller falls back to the reference. Dropout (training only) multiplies by
+masks the caller draws, in the rows' layout; without masks there is no extra work.
 """
 
 from __future__ import annotations
@@ -63,24 +64,30 @@ class FastGPT:
             cached = self._grad_views = (grad, ParamViews(self.cfg, self.shapes, grad))
         return cached[1]
 
-    def forward(self, ws: Workspace, idx, targets, lengths=None, mask=None, at=None):
+    def forward(self, ws: Workspace, idx, targets, lengths=None, mask=None, at=None, drop=None):
         """The mean loss of a (B, T) batch and its rows (`Rows.losses`: per-position losses),
         with whether to trust it: (loss, rows, ok). Which positions are predicted: all (the
         default); the first lengths[b] of row b, packed; or those where `mask` is True. `at`
-        may give the flat indices (N,) of the inputs in the one-hot and of the targets."""
+        may give the flat indices (N,) of the inputs in the one-hot and of the targets. `drop`:
+        dropout masks (1 + 2 n_layer, n, C) for the rows, as `model.gpt_forward` takes them."""
         # overflow and underflow are expected here and handled by the fallback: no warnings
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-            return self._forward(ws, idx, targets, lengths, mask, at)
+            return self._forward(ws, idx, targets, lengths, mask, at, drop)
 
-    def _forward(self, ws: Workspace, idx, targets, lengths, mask, at):
+    def _forward(self, ws: Workspace, idx, targets, lengths, mask, at, drop):
         cfg, p = self.cfg, self.p
         if lengths is not None and lengths.min() < ws.T:
             r = _pack(ws, idx, targets, lengths)
         else:
             r = _unpacked(ws, idx, targets, at)
+        r.drop = drop
         # x = wte[idx] + wpe[pos] as onehot @ [wte; wpe]
         dot(r.onehot, p.emb, r.emb)  # (n, C)
-        if cfg.post_embed_norm:
+        if drop is not None:  # the block input xs[0] = emb (normed in place) * drop[0]
+            if cfg.post_embed_norm:
+                _rms_forward(r.emb, r.emb, r.rstd0, r)
+            mul(r.emb, drop[0], r.xs[0])
+        elif cfg.post_embed_norm:
             _rms_forward(r.emb, r.xs[0], r.rstd0, r)
         relu2 = cfg.activation == "relu2"
         for i, (lr, a) in enumerate(zip(r.layers, ws.attention, strict=True)):
@@ -100,6 +107,8 @@ class FastGPT:
             if r.packed:
                 a.y.take(ws.packed_rows[: r.n], 0, lr.y, "clip")  # (n, C)
             dot(lr.y, p.wo_t[i], r.tmp_nc)
+            if drop is not None:
+                mul(r.tmp_nc, drop[1 + 2 * i], r.tmp_nc)  # dropout on the attention's output
             add(x, r.tmp_nc, x_mid)  # residual
             _rms_forward(x_mid, lr.xn2, lr.rstd2, r)
             dot(lr.xn2, p.fc1_t[i], lr.h)  # (n, 4C)
@@ -109,6 +118,8 @@ class FastGPT:
             else:
                 np.maximum(lr.h, 0.0, out=lr.act)
             dot(lr.act, p.fc2_t[i], r.tmp_nc)
+            if drop is not None:
+                mul(r.tmp_nc, drop[2 + 2 * i], r.tmp_nc)  # dropout on the MLP's output
             add(x_mid, r.tmp_nc, x_out)  # residual
         # cross-entropy: loss = log(sum(exp(logits))) - logit[target]
         dot(r.xs[-1], p.head_t, r.logits)  # (n, V)
@@ -129,7 +140,7 @@ class FastGPT:
 
     def backward(self, ws: Workspace, r: Rows, grad: np.ndarray) -> None:
         """Write the gradient of the forward's mean loss (its `r`) into the flat buffer `grad`."""
-        cfg, p, g = self.cfg, self.p, self.grad_views(grad)
+        cfg, p, g, drop = self.cfg, self.p, self.grad_views(grad), r.drop
         # fused softmax + cross-entropy: dlogits = (softmax - onehot(target)) * mask / n
         div(r.wm_used_col, r.sum_v, r.tmp_n1)
         mul(r.logits, r.tmp_n1, r.dlogits)
@@ -143,9 +154,10 @@ class FastGPT:
         relu2 = cfg.activation == "relu2"
         for i in reversed(range(cfg.n_layer)):
             lr, a = r.layers[i], ws.attention[i]
-            # x_out = x_mid + act @ fc2^T: dx flows on, and into the MLP
-            dot(dx.T, lr.act, g.fc2[i])
-            dot(dx, p.fc2[i], dh)  # (n, 4C)
+            # x_out = x_mid + drop * (act @ fc2^T): dx flows on, and (times drop) into the MLP
+            d_out = dx if drop is None else mul(dx, drop[2 + 2 * i], r.tmp_nc)
+            dot(d_out.T, lr.act, g.fc2[i])
+            dot(d_out, p.fc2[i], dh)  # (n, 4C)
             if relu2:
                 mul(dh, lr.r, dh)
                 add(dh, dh, dh)  # d(r^2)/dh = 2r
@@ -155,9 +167,10 @@ class FastGPT:
             dot(dh.T, lr.xn2, g.fc1[i])
             dot(dh, p.fc1[i], dxn)
             _rms_backward(dxn, lr.xn2, lr.rstd2, dx, r)  # dx += d(rmsnorm)
-            # x_mid = x + y @ wo^T: the same split for the attention
-            dot(dx.T, lr.y, g.wo[i])
-            dot(dx, p.wo[i], dy)
+            # x_mid = x + drop * (y @ wo^T): the same split for the attention
+            d_out = dx if drop is None else mul(dx, drop[1 + 2 * i], r.tmp_nc)
+            dot(d_out.T, lr.y, g.wo[i])
+            dot(d_out, p.wo[i], dy)
             if r.packed:
                 r.dy_src.take(ws.src, 0, ws.dy, "clip")  # (B*T, C), zero where padded
             datt = ws.datt
@@ -176,8 +189,11 @@ class FastGPT:
             # xn1 feeds q, k and v: one matmul adds the three gradients
             dot(dqkv, p.wqkv[i], dxn)
             _rms_backward(dxn, lr.xn1, lr.rstd1, dx, r)
-        if cfg.post_embed_norm:
-            _rms_backward(dx, r.xs[0], r.rstd0, r.tmp_nc2, r, accumulate=False)
+        if drop is not None:
+            mul(dx, drop[0], dx)  # x0 = drop[0] * emb
+        if cfg.post_embed_norm:  # y is in emb when dropout followed the norm
+            y0 = r.xs[0] if drop is None else r.emb
+            _rms_backward(dx, y0, r.rstd0, r.tmp_nc2, r, accumulate=False)
             dx = r.tmp_nc2
         dot(r.onehot.T, dx, g.emb)  # dwte and dwpe
         if cfg.tie_weights:

@@ -53,6 +53,29 @@ def linear_backward(dout, cache):
     return dx, dw
 
 
+def dropout_forward(x, mask):
+    """Inverted dropout with a given mask: 0 where dropped, 1 / (1 - p) where kept."""
+    return x * mask, mask
+
+
+def dropout_backward(dout, cache):
+    # out = x * mask  =>  dx = dout * mask
+    return dout * cache
+
+
+DROPOUT_LEVELS = 1 << 16  # p is rounded to a multiple of 2^-16: one uint16 draw per entry
+
+
+def dropout_masks(rng: np.random.Generator, p: float, shape, dtype, out=None) -> np.ndarray:
+    """Masks for `dropout_forward`: each entry 0 with probability p, else 1 / (1 - p), so the
+    expected output is the input (p rounded to a multiple of 2^-16; uint16 draws are the
+    cheapest). Writes into `out` (`shape`, `dtype`) when given."""
+    t = min(round(p * DROPOUT_LEVELS), DROPOUT_LEVELS - 1)
+    keep = rng.integers(0, DROPOUT_LEVELS, shape, dtype=np.uint16) >= np.uint16(t)
+    scale = np.array(DROPOUT_LEVELS / (DROPOUT_LEVELS - t), dtype)  # 1 / (1 - p)
+    return np.multiply(keep, scale, out=out, dtype=dtype)
+
+
 def causal_mask(T: int) -> np.ndarray:
     """(T, T) bool, True above the diagonal (the future a position may not see)."""
     return np.triu(np.ones((T, T), dtype=bool), k=1)

@@ -14,13 +14,17 @@ import numpy as np
 
 from .config import ConfigError, TrainConfig
 from .data import Dataset
-from .model import GPT
+from .layers import dropout_masks
+from .model import GPT, padded_drop
 from .optim import Adam, lr_at
 
 EVAL_CHUNK = 250  # validation documents per forward pass (bounds the buffers' memory)
 # A loss this many times the random-guess loss ln(vocab_size) means the run has blown up, even
 # while every number is still finite (Adam with lr 1e3 reaches 1e13 without overflowing).
 DIVERGED_FACTOR = 100.0
+# The dropout masks of step t come from the seed sequence (seed, t, DROPOUT_STREAM): a resumed run
+# draws the same ones, and they never share a stream with the epochs' shuffles (seed, epoch).
+DROPOUT_STREAM = 0xD50
 
 
 @dataclass(frozen=True)
@@ -80,10 +84,12 @@ class Trainer:
         self._order: tuple[int, np.ndarray] | None = None  # (epoch, its shuffled ids)
         self._grad = np.empty_like(model.flat)  # the fast path writes the gradient here
         self._flat_at: tuple[np.ndarray, np.ndarray] | None = None  # see _flat_indices
+        self._check_dropout()
+        self._drop_buf: np.ndarray | None = None  # the dropout masks of the step, made once
         if config.engine == "scalar":
             from .scalar_gpt import scalar_batch_loss_and_grads
 
-            def scalar(b):
+            def scalar(b, drop):
                 loss, grad, losses, self.last_graph_size = scalar_batch_loss_and_grads(
                     model.config, model.params, b
                 )
@@ -91,7 +97,12 @@ class Trainer:
 
             self._loss_and_grads = scalar
         else:
-            self._loss_and_grads = lambda b: model.loss_and_grads(b.idx, b.targets, b.mask)
+
+            def numpy_path(b, drop):
+                drop = None if drop is None else padded_drop(drop, b.mask)
+                return model.loss_and_grads(b.idx, b.targets, b.mask, drop)
+
+            self._loss_and_grads = numpy_path
 
     @property
     def done(self) -> bool:
@@ -118,7 +129,31 @@ class Trainer:
             self._order = (epoch, self.dataset.train_order(epoch, self.config.seed))
         return self._order[1][k * B : (k + 1) * B]
 
-    def _fast_loss_and_grads(self, ids: np.ndarray):
+    def dropout_masks(self, step: int, ids: np.ndarray) -> np.ndarray | None:
+        """The dropout masks of 0-based `step` on documents `ids`, (1 + 2 n_layer, n, C) for
+        their n predicted positions in order (see `model.gpt_forward`); None without dropout.
+        They depend only on (seed, step), so a resumed run draws the same ones."""
+        cfg = self.model.config
+        if cfg.dropout == 0:
+            return None
+        self._check_dropout()  # again: the CLI may change the engine or dropout on resume
+        shape = (1 + 2 * cfg.n_layer, int(self.dataset.n_pred[ids].sum()), cfg.n_embd)
+        size = shape[0] * shape[1] * shape[2]
+        if self._drop_buf is None or self._drop_buf.size < size:
+            most = shape[0] * len(ids) * cfg.block_size * cfg.n_embd
+            self._drop_buf = np.empty(max(size, most), cfg.dtype)
+        rng = np.random.default_rng([self.config.seed, step, DROPOUT_STREAM])
+        out = self._drop_buf[:size].reshape(shape)
+        return dropout_masks(rng, cfg.dropout, shape, cfg.dtype, out=out)
+
+    def _check_dropout(self) -> None:
+        if self.config.engine == "scalar" and self.model.config.dropout > 0:
+            raise ConfigError(
+                f"dropout {self.model.config.dropout} is not supported by the scalar engine; "
+                "use the numpy engine or dropout 0"
+            )
+
+    def _fast_loss_and_grads(self, ids: np.ndarray, drop: np.ndarray | None = None):
         """Loss, the first document's position losses, tokens, docs and the gradient by the
         fast path, or None when it declines (then the general path runs)."""
         ds, fast = self.dataset, self.model.fast
@@ -138,7 +173,7 @@ class Trainer:
             idx, targets = rows[:, :T], rows[:, 1 : T + 1]
             docs = tuple(ds.docs[i] for i in ids.tolist())
         ws = fast.workspace(len(ids), T, train=True)
-        loss, r, ok = fast.forward(ws, idx, targets, n_pred, at=at)
+        loss, r, ok = fast.forward(ws, idx, targets, n_pred, at=at, drop=drop)
         if not ok:
             return None
         fast.backward(ws, r, self._grad)
@@ -149,12 +184,13 @@ class Trainer:
         """One optimisation step on the next batch."""
         cfg = self.config
         ids = self.batch_ids(self.step)
-        fast = None if cfg.engine == "scalar" else self._fast_loss_and_grads(ids)
+        drop = self.dropout_masks(self.step, ids) if self.model.config.dropout else None
+        fast = None if cfg.engine == "scalar" else self._fast_loss_and_grads(ids, drop)
         if fast is not None:
             loss, first, tokens, docs, grad = fast
         else:
             batch = self.dataset.batch(ids)
-            loss, losses, grad = self._loss_and_grads(batch)
+            loss, losses, grad = self._loss_and_grads(batch, drop)
             first = tuple(float(x) for x in losses[0, : int(batch.mask[0].sum())])
             tokens, docs = int(batch.mask.sum()), batch.docs
         grad_norm = float(np.sqrt(grad @ grad))

@@ -103,6 +103,7 @@ class Rows:
         self.sum_v_flat = self.sum_v.reshape(-1)
         self.sums = ws.sums[: ws.n_att_sums + n]  # every row sum in use
         self.wm_used, self.wm_used_col = self.wm, self.wm_col
+        self.drop = None  # the forward's dropout masks (K, n, C), for the backward
 
     def position_losses(self, ws: Workspace) -> np.ndarray:
         """A copy of the losses as (B, T), zero where not predicted."""

@@ -38,6 +38,7 @@ MODEL_FLAGS = {
     "n_layer": "n_layer",
     "block_size": "block_size",
     "dtype": "dtype",
+    "dropout": "dropout",
 }
 TRAIN_FLAGS = {
     "steps": "num_steps",
@@ -119,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--n-layer", type=int, help="transformer layers")
     g.add_argument("--block-size", type=int, help="context length in tokens")
     g.add_argument("--dtype", choices=["float64", "float32"], help="parameter precision")
+    g.add_argument(
+        "--dropout",
+        type=float,
+        metavar="P",
+        help="dropout in training steps, 0 <= P < 1 (default: the preset's; makemore 0.1, else 0)",
+    )
     g = p.add_argument_group("sampling")
     g.add_argument("--samples", type=int, help="names to sample at the end")
     g.add_argument("--temperature", type=float, help="sampling temperature (> 0)")
@@ -148,8 +155,11 @@ def build_run(args: argparse.Namespace) -> Run:
     if args.load:
         run = Run.load(args.load, data=args.data)
         model = _overrides(args, MODEL_FLAGS)
+        dropout = model.pop("dropout", None)  # not a size: a resumed run may change it
         if model:
             raise ConfigError(f"model sizes cannot change when loading a checkpoint: {args.load}")
+        if dropout is not None:
+            run.model.config = replace(run.model.config, dropout=dropout)
         train = _overrides(args, TRAIN_FLAGS)
         if "num_steps" in train:
             run.trainer.extend(train.pop("num_steps"))

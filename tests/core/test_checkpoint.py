@@ -200,3 +200,30 @@ def test_save_load_and_continue_equals_the_uninterrupted_run(names_file, tmp_pat
     assert resumed.sample(5) == run.sample(5)
     rest = [r.loss for r in resumed.trainer.steps()]
     assert first + rest == whole
+
+
+def test_a_checkpoint_from_before_dropout_loads_with_none(saved, tmp_path):
+    cfg = ckpt_io.load(saved).model.config.to_dict()
+    del cfg["dropout"]  # written before the field existed
+    old = rewrite(saved, tmp_path / "old.npz", header={"model_config": cfg})
+    assert ckpt_io.load(old).model.config.dropout == 0.0
+
+
+def test_a_dropout_run_saved_loaded_and_continued_equals_the_uninterrupted_run(
+    names_file, tmp_path
+):
+    def create():
+        return Run.create(
+            "seed",
+            names_file,
+            model={"dropout": 0.2},
+            train={"num_steps": 25, "batch_size": 2, "seed": 9},
+        )
+
+    whole = [r.loss for r in create().trainer.steps()]
+    run = create()
+    first = [r.loss for r in itertools.islice(run.trainer.steps(), 10)]
+    run.save(tmp_path / "mid.npz")
+    resumed = Run.load(tmp_path / "mid.npz")
+    assert resumed.model.config.dropout == 0.2
+    assert first + [r.loss for r in resumed.trainer.steps()] == whole

@@ -27,6 +27,12 @@ from core.presets import DEFAULT_PRESET, PRESETS, get_preset
         ({"dtype": "float16"}, "dtype"),
         ({"init_std": -0.1}, "init_std"),
         ({"init_std": math.nan}, "init_std"),
+        ({"dropout": -0.1}, "dropout"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"dropout": math.nan}, "dropout"),
+        ({"dropout": math.inf}, "dropout"),
+        ({"dropout": "0.1"}, "dropout"),
+        ({"dropout": True}, "dropout"),
     ],
 )
 def test_gpt_config_refuses(changes, field):
@@ -79,6 +85,9 @@ def test_messages_name_the_value():
         TrainConfig(lr=-0.5)
     with pytest.raises(ConfigError, match="'gelu'"):
         GPTConfig(activation="gelu")
+    with pytest.raises(ConfigError, match=r"dropout must be in \[0, 1\), got 1.5"):
+        GPTConfig(dropout=1.5)
+    assert GPTConfig().dropout == 0.0 and GPTConfig(dropout=0.99).dropout == 0.99
 
 
 def test_configs_are_frozen_and_replace_validates():
@@ -117,9 +126,11 @@ def test_presets():
     )
     assert micro.model.post_embed_norm and not seed.model.post_embed_norm
     assert (micro.train.beta1, micro.train.beta2, micro.sample.temperature) == (0.85, 0.99, 0.5)
-    # makemore: tuned on the bundled names (bench/QUALITY.md)
+    # makemore: tuned on the bundled names (bench/QUALITY.md); the only preset with dropout
     mm = PRESETS["makemore"].train
-    assert (mm.batch_size, mm.lr, mm.warmup_steps, mm.num_steps) == (64, 2e-3, 300, 6000)
+    assert (mm.batch_size, mm.lr, mm.warmup_steps, mm.num_steps) == (32, 1.5e-3, 500, 28000)
+    assert (mm.weight_decay, PRESETS["makemore"].model.dropout) == (0.1, 0.1)
+    assert seed.model.dropout == micro.model.dropout == 0.0
 
 
 def test_unknown_preset_lists_the_known_ones():

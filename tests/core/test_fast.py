@@ -11,6 +11,7 @@ import pytest
 
 from core import threads
 from core.config import TrainConfig
+from core.layers import dropout_masks
 from core.model import GPT
 from core.optim import Adam
 from core.presets import PRESETS
@@ -62,17 +63,44 @@ def test_loss_and_gradients_match_the_reference(shape, B, random_model, make_dat
     assert model.loss(b.idx, b.targets, b.mask)[0] == loss
 
 
+def masks_for(model, b, seed=0, p=0.25):
+    """Dropout masks (1 + 2 n_layer, B, T, C) for batch `b`."""
+    cfg = model.config
+    shape = (1 + 2 * cfg.n_layer, *b.idx.shape, cfg.n_embd)
+    return dropout_masks(np.random.default_rng(seed), p, shape, cfg.dtype)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("B", sorted(DOCS))
+def test_dropout_matches_the_reference_with_the_same_masks(shape, B, random_model, make_dataset):
+    """Packed, unpacked and one-document batches: the fast path drops what the reference
+    drops (the masks of padded positions are unused)."""
+    preset, changes = SHAPES[shape]
+    model = random_model(preset, **changes)
+    b = batch(make_dataset(block_size=model.config.block_size), DOCS[B])
+    drop = masks_for(model, b)
+    loss, losses, grad = model.loss_and_grads(b.idx, b.targets, b.mask, drop)
+    ref_loss, ref_losses, ref_grad = model.reference_loss_and_grads(b.idx, b.targets, b.mask, drop)
+    assert loss == pytest.approx(ref_loss, rel=1e-10)
+    close(losses, ref_losses)
+    close(grad, ref_grad)
+    assert loss != model.loss(b.idx, b.targets, b.mask)[0]
+
+
 def test_a_mask_with_holes_is_honoured(random_model, make_dataset):
     """A mask that is not a prefix cannot be packed: every position still feeds the attention."""
     model = random_model("microgpt", n_layer=2)
     b = batch(make_dataset(block_size=16), DOCS[5])
     mask = b.mask.copy()
     mask[:, 1] = False  # position 1 is seen by the later positions but not scored
-    loss, losses, grad = model.loss_and_grads(b.idx, b.targets, mask)
-    ref_loss, ref_losses, ref_grad = model.reference_loss_and_grads(b.idx, b.targets, mask)
-    assert loss == pytest.approx(ref_loss, rel=1e-10)
-    close(losses, ref_losses)
-    close(grad, ref_grad)
+    for drop in (None, masks_for(model, b)):
+        loss, losses, grad = model.loss_and_grads(b.idx, b.targets, mask, drop)
+        ref_loss, ref_losses, ref_grad = model.reference_loss_and_grads(
+            b.idx, b.targets, mask, drop
+        )
+        assert loss == pytest.approx(ref_loss, rel=1e-10)
+        close(losses, ref_losses)
+        close(grad, ref_grad)
 
 
 def test_shapes_and_modes_interleave(random_model, make_dataset):
@@ -106,13 +134,15 @@ def test_adam_steps_follow_the_reference(make_dataset):
     close(opts[0].m, opts[1].m)
 
 
-def test_the_trainer_fast_path_equals_the_general_path(make_dataset, monkeypatch):
-    """The trainer's own batch preparation (index tables, packing) changes nothing."""
-    cfg = dataclasses.replace(PRESETS["seed"].model, vocab_size=28)
+@pytest.mark.parametrize("dropout", [0.0, 0.2])
+def test_the_trainer_fast_path_equals_the_general_path(dropout, make_dataset, monkeypatch):
+    """The trainer's own batch preparation (index tables, packing, dropout masks as rows)
+    changes nothing."""
+    cfg = dataclasses.replace(PRESETS["seed"].model, vocab_size=28, dropout=dropout)
     runs = []
     for fast in (True, False):
         if not fast:  # the trainer's fast path declines: the general path runs
-            monkeypatch.setattr(Trainer, "_fast_loss_and_grads", lambda self, ids: None)
+            monkeypatch.setattr(Trainer, "_fast_loss_and_grads", lambda self, ids, drop=None: None)
         records = []
         for batch_size in (1, 3):
             model = GPT.init(cfg, np.random.default_rng(0))
@@ -143,12 +173,14 @@ def test_overflow_falls_back_to_the_reference_without_warnings(random_model, mak
     np.testing.assert_array_equal(grad, ref[2])
 
 
-def test_float32_is_close(random_model, make_dataset):
+@pytest.mark.parametrize("dropout", [False, True])
+def test_float32_is_close(dropout, random_model, make_dataset):
     model = random_model("microgpt")
     single = GPT(dataclasses.replace(model.config, dtype="float32"), model.flat.astype("float32"))
     b = batch(make_dataset(block_size=16), DOCS[5])
-    loss, _, grad = single.loss_and_grads(b.idx, b.targets, b.mask)
-    ref_loss, _, ref_grad = model.reference_loss_and_grads(b.idx, b.targets, b.mask)
+    drop = masks_for(single, b) if dropout else None
+    loss, _, grad = single.loss_and_grads(b.idx, b.targets, b.mask, drop)
+    ref_loss, _, ref_grad = model.reference_loss_and_grads(b.idx, b.targets, b.mask, drop)
     assert grad.dtype == np.float32
     assert loss == pytest.approx(ref_loss, rel=1e-5)
     close(grad, ref_grad, tol=1e-4)

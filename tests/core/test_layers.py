@@ -12,6 +12,9 @@ from core.layers import (
     causal_mask,
     cross_entropy_backward,
     cross_entropy_forward,
+    dropout_backward,
+    dropout_forward,
+    dropout_masks,
     embedding_backward,
     embedding_forward,
     linear_backward,
@@ -106,6 +109,36 @@ def test_attention_is_causal(rng):
     y2, _ = attention_forward(q, k2, v2, 2)
     assert np.array_equal(y2[0, :4], y[0, :4])  # earlier positions cannot see position 4
     assert not np.allclose(y2[0, 4:], y[0, 4:])
+
+
+def test_dropout_with_a_fixed_mask(gradcheck, rng):
+    x = rng.standard_normal((2, 5, 6))
+    mask = dropout_masks(rng, 0.3, x.shape, np.float64)
+    scale = 1 / (1 - round(0.3 * 2**16) / 2**16)  # p is rounded to a multiple of 2^-16
+    gradcheck(
+        lambda x: dropout_forward(x, mask),
+        lambda dout, c: (dropout_backward(dout, c),),
+        x,
+        reference=lambda x: np.where(mask > 0, x * scale, 0.0),
+    )
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_dropout_masks_drop_p_and_keep_the_mean(p):
+    """Each entry is 0 with probability p, else 1 / (1 - p): the output's expectation is x."""
+    mask = dropout_masks(np.random.default_rng(0), p, (400, 1000), np.float64)
+    zero, scale = np.unique(mask).tolist()
+    assert zero == 0.0 and scale == pytest.approx(1 / (1 - p), rel=1e-4)
+    assert (mask == 0).mean() == pytest.approx(p, abs=0.005)
+    assert mask.mean() == pytest.approx(1.0, abs=0.01)
+
+
+def test_dropout_masks_are_seeded_and_fill_the_buffer_given():
+    a = dropout_masks(np.random.default_rng(7), 0.2, (3, 4, 5), np.float32)
+    out = np.empty((3, 4, 5), np.float32)
+    b = dropout_masks(np.random.default_rng(7), 0.2, (3, 4, 5), np.float32, out=out)
+    assert b is out and b.dtype == np.float32 and np.array_equal(a, b)
+    assert (dropout_masks(np.random.default_rng(7), 0.0, (3, 4), np.float64) == 1.0).all()
 
 
 def test_causal_mask():

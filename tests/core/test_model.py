@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from core.layers import cross_entropy_backward, cross_entropy_forward
-from core.model import GPT, gpt_backward, gpt_forward, param_shapes, views
+from core.layers import cross_entropy_backward, cross_entropy_forward, dropout_masks
+from core.model import GPT, drop_rows, gpt_backward, gpt_forward, padded_drop, param_shapes, views
 from core.optim import Adam
 from core.presets import PRESETS
 
@@ -100,13 +100,26 @@ def three_docs(model, make_dataset):
     return b
 
 
+def masks_for(model, b, rng, p=0.3):
+    """Dropout masks (1 + 2 n_layer, B, T, C) for batch `b`, as the trainer draws them."""
+    cfg = model.config
+    shape = (1 + 2 * cfg.n_layer, *b.idx.shape, cfg.n_embd)
+    return dropout_masks(rng, p, shape, np.float64)
+
+
+@pytest.mark.parametrize("dropout", [False, True])
 @pytest.mark.parametrize("preset", SHAPES)
-def test_whole_model_gradient_of_the_reference_pair(preset, random_model, make_dataset, gradcheck):
+def test_whole_model_gradient_of_the_reference_pair(
+    preset, dropout, random_model, make_dataset, gradcheck, rng
+):
+    """Central differences through gpt_forward / gpt_backward, with a fixed set of dropout masks
+    or none."""
     model = random_model(preset, n_layer=2, **SHAPES[preset])
     cfg, b = model.config, three_docs(model, make_dataset)
+    drop = masks_for(model, b, rng) if dropout else None
 
     def forward(flat):
-        logits, cache = gpt_forward(views(flat, model.shapes), cfg, b.idx)
+        logits, cache = gpt_forward(views(flat, model.shapes), cfg, b.idx, drop)
         loss, _, ce_cache = cross_entropy_forward(logits, b.targets, b.mask)
         return loss, (cache, ce_cache)
 
@@ -117,8 +130,46 @@ def test_whole_model_gradient_of_the_reference_pair(preset, random_model, make_d
         gpt_backward(dlogits, cache, cfg, views(dflat, model.shapes))
         return (dflat,)
 
-    # every coordinate of the document's model; 1,000 random ones of the others
-    gradcheck(forward, backward, model.flat, coords=None if preset == "seed" else 1000)
+    # every coordinate of the document's model (without dropout); 1,000 random ones otherwise
+    every = preset == "seed" and drop is None
+    gradcheck(forward, backward, model.flat, coords=None if every else 1000)
+
+
+@pytest.mark.parametrize("preset", SHAPES)
+def test_dropout_masks_change_the_training_loss_only(preset, random_model, make_dataset, rng):
+    """Masks passed to loss_and_grads apply (fast path and reference agree); all-ones masks
+    change nothing, bit for bit; and the config's dropout alone never reaches an evaluation."""
+    model = random_model(preset, n_layer=2, **SHAPES[preset])
+    b = three_docs(model, make_dataset)
+    drop = masks_for(model, b, rng)
+    loss, losses, grad = model.loss_and_grads(b.idx, b.targets, b.mask, drop)
+    ref_loss, ref_losses, ref_grad = model.reference_loss_and_grads(b.idx, b.targets, b.mask, drop)
+    plain = model.loss_and_grads(b.idx, b.targets, b.mask)
+    assert loss == pytest.approx(ref_loss, rel=1e-12) and loss != plain[0]
+    np.testing.assert_allclose(losses, ref_losses, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-9, atol=1e-12 * np.abs(ref_grad).max())
+    with pytest.raises(ValueError, match="dropout masks of shape"):
+        model.loss_and_grads(b.idx, b.targets, b.mask, drop[1:])
+    ones = np.ones_like(drop)
+    for got, want in zip(model.loss_and_grads(b.idx, b.targets, b.mask, ones), plain, strict=True):
+        assert np.array_equal(got, want)
+    # a model whose config asks for dropout evaluates exactly like one that does not
+    dropped = GPT(dataclasses.replace(model.config, dropout=0.5), model.flat.copy())
+    assert dropped.loss(b.idx, b.targets, b.mask)[0] == model.loss(b.idx, b.targets, b.mask)[0]
+    assert np.array_equal(dropped.logits(b.idx), model.logits(b.idx))
+    assert np.array_equal(dropped.attention(b.idx[0]), model.attention(b.idx[0]))
+    assert np.array_equal(dropped.loss_and_grads(b.idx, b.targets, b.mask)[2], plain[2])
+
+
+def test_drop_rows_packs_and_padded_drop_unpacks(rng):
+    drop = rng.standard_normal((3, 2, 4, 5))
+    mask = np.array([[True, True, True, False], [True, True, False, False]])
+    rows = drop_rows(drop, mask)
+    assert rows.shape == (3, 5, 5)
+    assert np.array_equal(rows[:, 3], drop[:, 1, 0])  # row b=1, t=0 comes after b=0's three
+    back = padded_drop(rows, mask)
+    assert np.array_equal(back[:, mask], drop[:, mask]) and not back[:, ~mask].any()
+    assert drop_rows(drop, None).shape == (3, 8, 5)
 
 
 @pytest.mark.parametrize("preset", SHAPES)

@@ -11,7 +11,7 @@ import pytest
 import core.scalar_gpt
 import core.train
 from core.config import ConfigError, TrainConfig
-from core.model import GPT
+from core.model import GPT, padded_drop
 from core.optim import lr_at
 from core.presets import PRESETS
 from core.run import Run
@@ -22,9 +22,9 @@ from core.train import Trainer
 def make_trainer(make_dataset):
     """A fresh seed-preset trainer on the small a-z dataset (block 8)."""
 
-    def make(seed=0, **train) -> Trainer:
+    def make(seed=0, dropout=0.0, **train) -> Trainer:
         ds = make_dataset(seed=seed)
-        cfg = dataclasses.replace(PRESETS["seed"].model, vocab_size=ds.vocab_size)
+        cfg = dataclasses.replace(PRESETS["seed"].model, vocab_size=ds.vocab_size, dropout=dropout)
         model = GPT.init(cfg, np.random.default_rng(seed))
         config = TrainConfig(**{"num_steps": 30, "seed": seed, "eval_every": 0, **train})
         return Trainer(model, ds, config)
@@ -62,6 +62,50 @@ def test_stop_and_continue_equals_uninterrupted(make_trainer):
     )
     assert first + second + losses(trainer) == whole
     assert first + second + losses(clone) == whole
+
+
+def test_dropout_is_seeded_and_resumes_exactly(make_trainer):
+    """The masks of a step depend on (seed, step) alone: the same run twice, or stopped and
+    continued on copies of its state, gives the same losses bit for bit."""
+    whole = losses(make_trainer(seed=5, batch_size=2, dropout=0.2))
+    assert whole == losses(make_trainer(seed=5, batch_size=2, dropout=0.2))
+    assert whole != losses(make_trainer(seed=5, batch_size=2))
+    trainer = make_trainer(seed=5, batch_size=2, dropout=0.2)
+    first = [rec.loss for rec in itertools.islice(trainer.steps(), 11)]
+    clone = Trainer(
+        trainer.model.copy(),
+        trainer.dataset,
+        trainer.config,
+        optimizer=trainer.optimizer.copy(),
+        step=trainer.step,
+    )
+    assert first + losses(clone) == whole
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_a_dropout_step_uses_its_masks_and_evaluation_none(make_trainer, batch_size):
+    """Each step's loss is the reference loss under `dropout_masks(step, ids)`; the validation
+    loss is the model's plain loss."""
+    trainer = make_trainer(dropout=0.3, batch_size=batch_size, num_steps=4, eval_every=2)
+    ds = trainer.dataset
+    for step in range(4):
+        before = trainer.model.copy()
+        ids = trainer.batch_ids(step)
+        b = ds.batch(ids)
+        drop = trainer.dropout_masks(step, ids)
+        assert drop.shape == (3, b.mask.sum(), 16)
+        assert 0.2 < (drop == 0).mean() < 0.4
+        loss, _, grad = before.reference_loss_and_grads(
+            b.idx, b.targets, b.mask, padded_drop(drop, b.mask)
+        )
+        rec = next(trainer.steps())
+        assert rec.loss == pytest.approx(loss, rel=1e-10)
+        assert rec.grad_norm == pytest.approx(np.linalg.norm(grad), rel=1e-10)
+        if rec.val_loss is not None:
+            val = ds.batch(ds.val_ids)
+            plain = trainer.model.loss(val.idx, val.targets, val.mask)[0]
+            assert rec.val_loss == pytest.approx(plain, rel=1e-12)
+    assert make_trainer().dropout_masks(0, trainer.batch_ids(0)) is None
 
 
 def test_records(make_trainer):
@@ -214,6 +258,16 @@ def test_the_scalar_engine_trains_like_numpy(make_dataset, monkeypatch):
     assert len(calls) == 3
     assert sc_losses == pytest.approx(np_losses, rel=1e-9)
     np.testing.assert_allclose(sc_flat, np_flat, rtol=1e-8, atol=1e-12)
+
+
+def test_the_scalar_engine_refuses_dropout(make_trainer):
+    with pytest.raises(ConfigError, match="dropout 0.1 is not supported by the scalar engine"):
+        make_trainer(dropout=0.1, engine="scalar")
+    trainer = make_trainer(dropout=0.1)
+    trainer.config = dataclasses.replace(trainer.config, engine="scalar")  # as a resume may
+    with pytest.raises(ConfigError, match="scalar engine"):
+        trainer.train_step()
+    assert trainer.step == 0
 
 
 @pytest.mark.parametrize("preset, bound", [("seed", 2.62), ("microgpt", 2.42)])

@@ -248,6 +248,20 @@ CASES: list[Case] = [
     ),
     Case(
         "config",
+        "dropout of 1 or more",
+        lambda t: [*FAST, "--dropout", "1"],
+        "dropout must be in [0, 1), got 1.0",
+        names_path=False,
+    ),
+    Case(
+        "config",
+        "dropout with the scalar engine",
+        lambda t: [*FAST, "--engine", "scalar", "--dropout", "0.1"],
+        "not supported by the scalar engine",
+        names_path=False,
+    ),
+    Case(
+        "config",
         "not a number",
         lambda t: [*FAST, "--steps", "many"],
         "invalid int value",
