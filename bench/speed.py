@@ -54,10 +54,12 @@ TORCH_COST = 20  # PyTorch's steps cost about this many of ours: fewer calls for
 
 
 def _run(preset: str, batch: int, dtype: str) -> Run:
+    """The preset's model and step as the PyTorch twin has them: no dropout, plain Adam (the
+    makemore preset trains with both; they would add ~7% to its step, bench/QUALITY.md)."""
     return Run.create(
         preset,
-        train={"batch_size": batch, "num_steps": 10**9, "eval_every": 0},
-        model={"dtype": dtype},
+        train={"batch_size": batch, "num_steps": 10**9, "eval_every": 0, "weight_decay": 0.0},
+        model={"dtype": dtype, "dropout": 0.0},
     )
 
 
