@@ -110,7 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine", choices=["numpy", "scalar"], help="numpy, or the scalar Value engine"
     )
     g.add_argument("--eval-every", type=int, help="validation loss every k steps (0: at the end)")
-    g.add_argument("--weight-decay", type=float, help="AdamW weight decay (default 0: plain Adam)")
+    g.add_argument(
+        "--weight-decay",
+        type=float,
+        help="AdamW weight decay (default: the preset's; makemore 0.1, else 0: plain Adam)",
+    )
     g.add_argument(
         "--threads", type=int, help="BLAS threads (default: chosen by model size, usually 1)"
     )

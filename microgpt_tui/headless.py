@@ -24,7 +24,7 @@ def describe(run: Run) -> list[str]:
         f"vocab size: {ds.vocab_size}",
         f"num params: {run.model.num_params:,}",
         f"preset: {run.preset} (n_layer {cfg.n_layer}, n_head {cfg.n_head}, n_embd {cfg.n_embd}, "
-        f"block {cfg.block_size}, engine {run.trainer.config.engine})",
+        f"block {cfg.block_size}{regularised(run)}, engine {run.trainer.config.engine})",
     ]
     if not len(ds.val_ids):
         lines.append("note: too few documents for a validation split (it needs 10 or more)")
@@ -34,6 +34,14 @@ def describe(run: Run) -> list[str]:
             f"({cfg.block_size} tokens) and were cut to it"
         )
     return lines
+
+
+def regularised(run: Run) -> str:
+    """ ", dropout p, weight decay w" for what the run uses of either, else ""."""
+    dropout, decay = run.model.config.dropout, run.trainer.config.weight_decay
+    return (f", dropout {dropout:g}" if dropout else "") + (
+        f", weight decay {decay:g}" if decay else ""
+    )
 
 
 def step_line(rec: StepRecord) -> str:

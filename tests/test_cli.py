@@ -76,6 +76,18 @@ def test_headless_microgpt_preset(capsys, names_file):
     assert code == 0
     assert "num params: 4,224" in lines
     assert not any(line.startswith("sample ") for line in lines)
+    assert "block 16, engine numpy)" in next(x for x in lines if x.startswith("preset:"))
+
+
+def test_the_header_names_dropout_and_weight_decay(capsys, names_file):
+    argv = ["--headless", "--preset", "makemore", "--data", names_file, "--steps", 1]
+    argv += ["--warmup-steps", 0]
+    code, lines, _ = run_cli(capsys, *argv, "--samples", 0, "--batch-size", 2)
+    assert code == 0
+    header = next(line for line in lines if line.startswith("preset: makemore"))
+    assert "block 16, dropout 0.1, weight decay 0.1, engine numpy)" in header
+    _, lines, _ = run_cli(capsys, *argv, "--samples", 0, "--batch-size", 2, "--dropout", 0)
+    assert "block 16, weight decay 0.1, engine numpy)" in lines[3]
 
 
 def test_a_tiny_file_without_a_validation_split(capsys, tmp_path):
