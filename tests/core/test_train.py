@@ -46,6 +46,17 @@ def test_different_seed_different_losses(make_trainer):
     assert losses(make_trainer(seed=3)) != losses(make_trainer(seed=4))
 
 
+def clone_of(trainer: Trainer) -> Trainer:
+    """A new trainer on copies of `trainer`'s state (model, optimizer, step)."""
+    return Trainer(
+        trainer.model.copy(),
+        trainer.dataset,
+        trainer.config,
+        optimizer=trainer.optimizer.copy(),
+        step=trainer.step,
+    )
+
+
 def test_stop_and_continue_equals_uninterrupted(make_trainer):
     whole = losses(make_trainer(seed=5, batch_size=2))
     trainer = make_trainer(seed=5, batch_size=2)
@@ -53,13 +64,7 @@ def test_stop_and_continue_equals_uninterrupted(make_trainer):
     assert trainer.step == 11 and not trainer.done
     # a new generator on the same trainer, and a new trainer on copies of its state
     second = [rec.loss for rec in itertools.islice(trainer.steps(), 7)]
-    clone = Trainer(
-        trainer.model.copy(),
-        trainer.dataset,
-        trainer.config,
-        optimizer=trainer.optimizer.copy(),
-        step=trainer.step,
-    )
+    clone = clone_of(trainer)
     assert first + second + losses(trainer) == whole
     assert first + second + losses(clone) == whole
 
@@ -72,13 +77,7 @@ def test_dropout_is_seeded_and_resumes_exactly(make_trainer):
     assert whole != losses(make_trainer(seed=5, batch_size=2))
     trainer = make_trainer(seed=5, batch_size=2, dropout=0.2)
     first = [rec.loss for rec in itertools.islice(trainer.steps(), 11)]
-    clone = Trainer(
-        trainer.model.copy(),
-        trainer.dataset,
-        trainer.config,
-        optimizer=trainer.optimizer.copy(),
-        step=trainer.step,
-    )
+    clone = clone_of(trainer)
     assert first + losses(clone) == whole
 
 
