@@ -30,6 +30,15 @@ def _positive_float(name: str, value: object) -> None:
         raise ConfigError(f"{name} must be > 0, got {value!r}")
 
 
+def _nonnegative_float(name: str, value: object) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (math.isfinite(value) and value >= 0)
+    ):
+        raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
+
+
 def _fraction(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise ConfigError(f"{name} must be in [0, 1), got {value!r}")
@@ -86,12 +95,7 @@ class GPTConfig(_Jsonable):
             raise ConfigError(f"n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head})")
         _choice("activation", self.activation, ACTIVATIONS)
         _choice("dtype", self.dtype, DTYPES)
-        if (
-            isinstance(self.init_std, bool)
-            or not isinstance(self.init_std, (int, float))
-            or not (math.isfinite(self.init_std) and self.init_std >= 0)
-        ):
-            raise ConfigError(f"init_std must be a finite number >= 0, got {self.init_std!r}")
+        _nonnegative_float("init_std", self.init_std)
         _fraction("dropout", self.dropout)
 
     @property
@@ -141,13 +145,7 @@ class TrainConfig(_Jsonable):
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
         _choice("engine", self.engine, ENGINES)
-        wd = self.weight_decay
-        if (
-            isinstance(wd, bool)
-            or not isinstance(wd, (int, float))
-            or not (math.isfinite(wd) and wd >= 0)
-        ):
-            raise ConfigError(f"weight_decay must be a finite number >= 0, got {wd!r}")
+        _nonnegative_float("weight_decay", self.weight_decay)
 
 
 @dataclass(frozen=True)

@@ -219,8 +219,8 @@ def _unpacked(ws: Workspace, idx, targets, at) -> Rows:
 
 def _pack(ws: Workspace, idx, targets, lengths) -> Rows:
     """Pack the first lengths[b] positions of each row b into the first n rows."""
-    T, V = ws.T, ws.V
-    valid = (ws.positions[:T] < lengths[:, None]).reshape(-1)  # (B*T,)
+    V = ws.V
+    valid = (ws.positions < lengths[:, None]).reshape(-1)  # (B*T,)
     rows_at = np.flatnonzero(valid)  # padded position of each packed row
     n = len(rows_at)
     r = ws.rows(n)

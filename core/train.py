@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .config import ConfigError, TrainConfig
-from .data import Dataset
+from .data import Batch, Dataset
 from .layers import dropout_masks
 from .model import GPT, padded_drop
 from .optim import Adam, lr_at
@@ -55,23 +55,9 @@ class Trainer:
         optimizer: Adam | None = None,
         step: int = 0,
     ) -> None:
-        if model.config.vocab_size != dataset.vocab_size:
-            raise ConfigError(
-                f"model vocab_size {model.config.vocab_size} does not match the dataset's "
-                f"{dataset.vocab_size}"
-            )
-        if model.config.block_size != dataset.block_size:
-            raise ConfigError(
-                f"model block_size {model.config.block_size} does not match the dataset's "
-                f"{dataset.block_size}"
-            )
-        if config.batch_size > len(dataset.train_ids):
-            raise ConfigError(
-                f"batch_size {config.batch_size} is larger than the training split "
-                f"({len(dataset.train_ids)} documents)"
-            )
         self.model = model
         self.dataset = dataset
+        _check_fit(model, dataset, config)
         self.config = config
         self.optimizer = optimizer or Adam(
             model.num_params, config.beta1, config.beta2, config.eps, model.config.dtype
@@ -84,25 +70,17 @@ class Trainer:
         self._order: tuple[int, np.ndarray] | None = None  # (epoch, its shuffled ids)
         self._grad = np.empty_like(model.flat)  # the fast path writes the gradient here
         self._flat_at: tuple[np.ndarray, np.ndarray] | None = None  # see _flat_indices
-        self._check_dropout()
         self._drop_buf: np.ndarray | None = None  # the dropout masks of the step, made once
-        if config.engine == "scalar":
-            from .scalar_gpt import scalar_batch_loss_and_grads
 
-            def scalar(b, drop):
-                loss, grad, losses, self.last_graph_size = scalar_batch_loss_and_grads(
-                    model.config, model.params, b
-                )
-                return loss, losses, grad
-
-            self._loss_and_grads = scalar
-        else:
-
-            def numpy_path(b, drop):
-                drop = None if drop is None else padded_drop(drop, b.mask)
-                return model.loss_and_grads(b.idx, b.targets, b.mask, drop)
-
-            self._loss_and_grads = numpy_path
+    def reconfigure(self, dropout: float | None = None, **changes) -> None:
+        """Change training settings (and the model's dropout), e.g. on resuming a checkpoint;
+        checked as at construction. The engine is read at every step, so it may change too."""
+        config = replace(self.config, **changes)
+        model_config = self.model.config
+        if dropout is not None:
+            model_config = replace(model_config, dropout=dropout)
+        _check_fit(GPT(model_config, self.model.flat), self.dataset, config)
+        self.model.config, self.config = model_config, config
 
     @property
     def done(self) -> bool:
@@ -136,7 +114,6 @@ class Trainer:
         cfg = self.model.config
         if cfg.dropout == 0:
             return None
-        self._check_dropout()  # again: the CLI may change the engine or dropout on resume
         shape = (1 + 2 * cfg.n_layer, int(self.dataset.n_pred[ids].sum()), cfg.n_embd)
         size = shape[0] * shape[1] * shape[2]
         if self._drop_buf is None or self._drop_buf.size < size:
@@ -145,13 +122,6 @@ class Trainer:
         rng = np.random.default_rng([self.config.seed, step, DROPOUT_STREAM])
         out = self._drop_buf[:size].reshape(shape)
         return dropout_masks(rng, cfg.dropout, shape, cfg.dtype, out=out)
-
-    def _check_dropout(self) -> None:
-        if self.config.engine == "scalar" and self.model.config.dropout > 0:
-            raise ConfigError(
-                f"dropout {self.model.config.dropout} is not supported by the scalar engine; "
-                "use the numpy engine or dropout 0"
-            )
 
     def _fast_loss_and_grads(self, ids: np.ndarray, drop: np.ndarray | None = None):
         """Loss, the first document's position losses, tokens, docs and the gradient by the
@@ -190,7 +160,7 @@ class Trainer:
             loss, first, tokens, docs, grad = fast
         else:
             batch = self.dataset.batch(ids)
-            loss, losses, grad = self._loss_and_grads(batch, drop)
+            loss, losses, grad = self._general_loss_and_grads(batch, drop)
             first = tuple(float(x) for x in losses[0, : int(batch.mask[0].sum())])
             tokens, docs = int(batch.mask.sum()), batch.docs
         grad_norm = float(np.sqrt(grad @ grad))
@@ -217,6 +187,20 @@ class Trainer:
             self.step, cfg.num_steps, loss, lr, grad_norm, docs, first, tokens, val_loss=val
         )
 
+    def _general_loss_and_grads(self, b: Batch, drop: np.ndarray | None):
+        """Loss, position losses and gradient on the scalar engine, or by the NumPy reference
+        when the fast path declined the batch (its numbers overflowed)."""
+        model = self.model
+        if self.config.engine == "scalar":
+            from .scalar_gpt import scalar_batch_loss_and_grads
+
+            loss, grad, losses, self.last_graph_size = scalar_batch_loss_and_grads(
+                model.config, model.params, b
+            )
+            return loss, losses, grad
+        drop = None if drop is None else padded_drop(drop, b.mask)
+        return model.reference_loss_and_grads(b.idx, b.targets, b.mask, drop)
+
     def evaluate(self, ids: np.ndarray | None = None) -> float | None:
         """Mean loss over the validation split (or `ids`), token-weighted; None when it is empty."""
         ids = self.dataset.val_ids if ids is None else ids
@@ -231,6 +215,30 @@ class Trainer:
             count += n
         self.last_val_loss = total / count
         return self.last_val_loss
+
+
+def _check_fit(model: GPT, dataset: Dataset, config: TrainConfig) -> None:
+    """Refuse a model, dataset and training config that do not go together."""
+    if model.config.vocab_size != dataset.vocab_size:
+        raise ConfigError(
+            f"model vocab_size {model.config.vocab_size} does not match the dataset's "
+            f"{dataset.vocab_size}"
+        )
+    if model.config.block_size != dataset.block_size:
+        raise ConfigError(
+            f"model block_size {model.config.block_size} does not match the dataset's "
+            f"{dataset.block_size}"
+        )
+    if config.batch_size > len(dataset.train_ids):
+        raise ConfigError(
+            f"batch_size {config.batch_size} is larger than the training split "
+            f"({len(dataset.train_ids)} documents)"
+        )
+    if config.engine == "scalar" and model.config.dropout > 0:
+        raise ConfigError(
+            f"dropout {model.config.dropout} is not supported by the scalar engine; "
+            "use the numpy engine or dropout 0"
+        )
 
 
 def _flat_indices(tokens: np.ndarray, cfg) -> tuple[np.ndarray, np.ndarray]:

@@ -56,7 +56,7 @@ def _heads(a: np.ndarray, B: int, T: int, H: int) -> np.ndarray:
 class Attention:
     """One block's attention buffers in the padded (B, H, T, T) layout, with their views."""
 
-    def __init__(self, B: int, T: int, C: int, H: int, dt, att_sum: np.ndarray) -> None:
+    def __init__(self, B: int, T: int, C: int, H: int, dt) -> None:
         N = B * T
         self.qkv = np.zeros((N, 3 * C), dt)  # q | k | v of every padded position
         q, k, v = (self.qkv[:, s * C : (s + 1) * C] for s in range(3))
@@ -65,7 +65,7 @@ class Attention:
         self.att = np.empty((B, H, T, T), dt)  # scores, then probabilities in place
         self.att_rows = self.att.reshape(-1, T)  # one row per softmax
         self.attT = self.att.swapaxes(2, 3)
-        self.att_sum = att_sum  # (B*H*T, 1): a view of Workspace.sums
+        self.att_sum: np.ndarray  # (B*H*T, 1): a view of Workspace.sums, set by the Workspace
         self.y = np.empty((N, C), dt)  # heads merged
         self.y_h = _heads(self.y, B, T, H)  # (B, H, T, D), written by the matmul
 
@@ -124,8 +124,8 @@ class Workspace:
         self.B, self.T, self.N, self.train, self.V = B, T, N, train, V
         rows = {}
 
-        def row_buffer(name: str, cols: int | None, dtype=dt) -> None:
-            rows[name] = np.zeros((N + 1,) if cols is None else (N + 1, cols), dtype)
+        def row_buffer(name: str, cols: int | None) -> None:
+            rows[name] = np.zeros((N + 1,) if cols is None else (N + 1, cols), dt)
 
         # one-hot rows over [tokens | positions]: x = onehot @ [wte; wpe], and the transpose
         # gives both embedding gradients in one matmul (no np.add.at)
@@ -159,7 +159,7 @@ class Workspace:
         n_sets = L if train else 1  # without a backward the layers can share buffers
         sets = [{k: np.zeros((N + 1, c), dt) for k, c in layer_cols.items()} for _ in range(n_sets)]
         self.layer_rows = [sets[i % n_sets] for i in range(L)]
-        shared = [Attention(B, T, C, H, dt, None) for _ in range(n_sets)]
+        shared = [Attention(B, T, C, H, dt) for _ in range(n_sets)]
         self.attention = []
         for i in range(L):
             att = shared[i % n_sets] if train else _with_sum(shared[0])

@@ -162,13 +162,10 @@ def build_run(args: argparse.Namespace) -> Run:
         dropout = model.pop("dropout", None)  # not a size: a resumed run may change it
         if model:
             raise ConfigError(f"model sizes cannot change when loading a checkpoint: {args.load}")
-        if dropout is not None:
-            run.model.config = replace(run.model.config, dropout=dropout)
         train = _overrides(args, TRAIN_FLAGS)
         if "num_steps" in train:
             run.trainer.extend(train.pop("num_steps"))
-        if train:
-            run.trainer.config = replace(run.trainer.config, **train)
+        run.trainer.reconfigure(dropout, **train)  # checked as a new run's would be
         sample = _overrides(args, SAMPLE_FLAGS)
         if sample:
             run.sample_config = replace(run.sample_config, **sample)

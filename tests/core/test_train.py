@@ -263,10 +263,30 @@ def test_the_scalar_engine_refuses_dropout(make_trainer):
     with pytest.raises(ConfigError, match="dropout 0.1 is not supported by the scalar engine"):
         make_trainer(dropout=0.1, engine="scalar")
     trainer = make_trainer(dropout=0.1)
-    trainer.config = dataclasses.replace(trainer.config, engine="scalar")  # as a resume may
     with pytest.raises(ConfigError, match="scalar engine"):
-        trainer.train_step()
-    assert trainer.step == 0
+        trainer.reconfigure(engine="scalar")  # as a resume may ask
+    assert trainer.step == 0 and trainer.config.engine == "numpy"
+    trainer = make_trainer(engine="scalar")
+    with pytest.raises(ConfigError, match="scalar engine"):
+        trainer.reconfigure(dropout=0.1)
+    assert trainer.model.config.dropout == 0
+
+
+def test_reconfigure_switches_the_engine_and_checks_like_a_new_trainer(make_trainer):
+    """A resumed run may change its settings: the next step uses them, and a setting a new
+    trainer would refuse is refused (nothing changed)."""
+    trainer = make_trainer()
+    trainer.train_step()
+    assert trainer.last_graph_size is None
+    trainer.reconfigure(engine="scalar", lr=0.005)
+    rec = trainer.train_step()
+    assert trainer.last_graph_size > 0 and rec.lr == pytest.approx(0.005 * (1 - 1 / 30))
+    with pytest.raises(ConfigError, match="larger than the training split"):
+        trainer.reconfigure(batch_size=10**6)
+    assert trainer.config.batch_size == 1 and trainer.config.engine == "scalar"
+    trainer.reconfigure(engine="numpy", dropout=0.2)
+    assert trainer.dropout_masks(0, trainer.batch_ids(0)) is not None  # the next steps drop
+    assert not trainer.train_step().diverged and trainer.model.config.dropout == 0.2
 
 
 @pytest.mark.parametrize("preset, bound", [("seed", 2.62), ("microgpt", 2.42)])
