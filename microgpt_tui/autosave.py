@@ -1,14 +1,13 @@
 """Autosave for the app: the training worker writes the run every k steps (and at the end).
 
-The copy (`run.checkpoint()`) is taken between steps by the worker itself, so the UI thread is
-never held; the write is atomic (core), so a crash mid-write keeps the previous file.
+The worker copies the run (`run.checkpoint()`) between steps, under its step lock, and writes the
+copy after releasing it, so the app never waits for a disk; the write is atomic (core), so a
+crash mid-write keeps the previous file.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from core import CheckpointError, Run
+from core import Checkpoint, CheckpointError
 from core.checkpoint import save as save_checkpoint
 
 
@@ -21,19 +20,17 @@ class Autosave:
         self.path = path
         self.every = every
         self.last_step: int | None = None  # the step of the newest file written
-        self.written: Path | None = None
         self.error: str | None = None  # why the newest attempt failed (None: it did not)
 
     def due(self, step: int, done: bool) -> bool:
         """Whether step `step` (just finished) should be written."""
         return step != self.last_step and (step % self.every == 0 or done)
 
-    def save(self, run: Run) -> None:
-        """Write `run` now (call between steps, from the thread that trains it)."""
-        ckpt = run.checkpoint()
+    def write(self, ckpt: Checkpoint) -> None:
+        """Write a copy of the run (taken between steps); any thread, outside the step lock."""
         try:
-            self.written = save_checkpoint(self.path, ckpt)
-        except (OSError, CheckpointError) as e:
-            self.error = f"{type(e).__name__}: {e}" if isinstance(e, OSError) else str(e)
+            save_checkpoint(self.path, ckpt)
+        except CheckpointError as e:  # core turns every OSError into one, naming the path
+            self.error = str(e)
             return
         self.last_step, self.error = ckpt.step, None

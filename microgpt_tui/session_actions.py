@@ -67,7 +67,7 @@ class SessionActions:
             return None
         try:
             written = Path(save_checkpoint(self._save_target(ckpt.step), ckpt)).resolve()
-        except (OSError, CheckpointError) as e:
+        except CheckpointError as e:  # core names the path and the OS's reason
             self.notify(str(e), title="Not saved", severity="error")
             return None
         self._saved_step = max(self._saved_step, ckpt.step)

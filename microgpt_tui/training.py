@@ -74,7 +74,6 @@ class TrainingLoop:
         self.rate = RateMeter()
         self.last: StepRecord | None = None
         self.metrics = MetricsLog()  # a small row per step, for the export (E)
-        self._val_loss = run.trainer.last_val_loss
 
     # --- controls (app thread) ---
 
@@ -141,7 +140,7 @@ class TrainingLoop:
             total_steps=trainer.config.num_steps,
             loss=rec.loss if rec else None,
             ema=self.tracker.ema,
-            val_loss=self._val_loss,
+            val_loss=trainer.last_val_loss,
             baseline=math.log(V),
             vocab_size=V,
             lr=rec.lr if rec else None,
@@ -164,16 +163,13 @@ class TrainingLoop:
         )
 
     def _next_doc(self) -> str:
-        trainer, ds = self.run.trainer, self.run.dataset
-        ids = ds.train_batch_ids(trainer.step, trainer.config.batch_size, trainer.config.seed)
-        return ds.docs[int(ids[0])]
+        trainer = self.run.trainer
+        return self.run.dataset.docs[int(trainer.batch_ids(trainer.step)[0])]
 
     def _record(self, rec: StepRecord) -> None:
         self.last = rec
         self.metrics.add(rec)
         self.tracker.update(rec.loss)
-        if rec.val_loss is not None:
-            self._val_loss = rec.val_loss
 
     def run_loop(
         self, post: Callable[[TrainingSnapshot], None], cancelled: Callable[[], bool]
@@ -200,6 +196,7 @@ class TrainingLoop:
                 forced = True
             elif self._wait_for_speed():
                 continue
+            copy = None  # of the run, when an autosave is due: written after the lock
             with self._step_lock:
                 if steps is None:
                     steps = trainer.steps()
@@ -210,7 +207,9 @@ class TrainingLoop:
                 if rec is not None:
                     self._record(rec)
                     if self.autosave and self.autosave.due(trainer.step, trainer.done):
-                        self.autosave.save(self.run)
+                        copy = self.run.checkpoint()
+            if copy is not None:
+                self.autosave.write(copy)
             if rec is None:
                 steps = None
                 continue

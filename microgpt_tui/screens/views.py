@@ -48,7 +48,6 @@ class EnginesCompared(Message):
 
     def __init__(self, result: EngineComparison | None, reason: str = "") -> None:
         super().__init__()
-        self._ready = False  # composed and mounted: the views can be drawn
         self.result = result
         self.reason = reason
 
@@ -81,6 +80,7 @@ class ViewsScreen(SteadySize, Screen[None]):
     def __init__(self, tab: str = "embeddings") -> None:
         super().__init__()
         self.initial = tab if tab in TABS else "embeddings"
+        self._ready = False  # composed and mounted: the views can be drawn
         self._drawn_at = 0.0
         self.graph: Graph = example_graph()
         self.neuron = False  # the graph: the document's example (False) or a model neuron

@@ -7,7 +7,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-EIGHTHS = " ▏▎▍▌▋▊▉"
+from ..renderables.probbars import bar
 
 
 class ProgressLine(Widget):
@@ -25,8 +25,7 @@ class ProgressLine(Widget):
         fraction = min(self.progress / self.total, 1.0) if self.total > 0 else 0.0
         tail = f" {fraction * 100:3.0f}%  ETA {self.eta}"
         width = max(self.content_size.width - len(tail), 1)
-        full, part = divmod(round(fraction * width * 8), 8)
-        done = "█" * full + (EIGHTHS[part] if part else "")
+        done = bar(fraction, width).rstrip()
         return Content.assemble(
             (done, "$accent"), ("░" * (width - len(done)), "$foreground 15%"), tail
         )

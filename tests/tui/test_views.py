@@ -73,6 +73,17 @@ async def test_embedding_map_places_every_character_where_pca_puts_it() -> None:
         assert "step 1" in caption
 
 
+async def test_a_snapshot_that_comes_before_the_views_are_mounted_waits() -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        app.action_views()
+        assert isinstance(app.screen, ViewsScreen) and not app.screen.is_mounted
+        app._inside_snapshot(app.snapshot)  # a training snapshot landing in that gap
+        await wait_for(pilot, lambda: app.screen.is_mounted)
+        await pilot.press("2")
+        assert views(app).tab == "health" and app.is_running
+
+
 async def test_health_tracks_gradients_updates_and_the_schedule() -> None:
     app = make_app(steps=50)
     async with app.run_test(size=WIDE) as pilot:
