@@ -73,3 +73,16 @@ def text_of(widget: Widget) -> str:
     """The text a widget shows now (its lines joined), for assertions."""
     width, height = widget.outer_size
     return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
+
+
+def notices(app: MicroGPTApp) -> str:
+    """The messages of the notifications shown so far, one per line."""
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+async def step_once(pilot: Pilot) -> None:
+    """Press n (training paused) and wait until the app shows step 1 and its live histories
+    (health, per-character losses) hold it."""
+    app = pilot.app
+    await pilot.press("n")
+    await wait_for(pilot, lambda: step_of(app) == 1 and len(app.health.steps) == 2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from microgpt_tui.widgets import AttentionPanel
 from microgpt_tui.widgets.heatmap import AttentionHeatmap
 
@@ -25,6 +27,7 @@ async def test_word_prompt_changes_the_attention_view() -> None:
             app.current_run.dataset.tokenizer.encode("emma", eos=False)
         )
         assert panel(app)._weights.shape == expected.shape == (1, 4, 5, 5)
+        np.testing.assert_allclose(panel(app)._weights, expected)
         await pilot.press("n")  # the word stays while training moves on
         await wait_for(pilot, lambda: step_of(app) == 1)
         assert panel(app).word == "emma"

@@ -7,7 +7,7 @@ from microgpt_tui.screens.concepts import ConceptsScreen
 from microgpt_tui.screens.inspector import InspectorScreen
 from microgpt_tui.screens.views import ViewsScreen
 
-from .helpers import WIDE, make_app, step_of, wait_for
+from .helpers import WIDE, make_app, step_once, wait_for
 
 
 def stepped_once(*keys: str, screen: type):
@@ -15,8 +15,7 @@ def stepped_once(*keys: str, screen: type):
 
     async def run_before(pilot) -> None:
         app = pilot.app
-        await pilot.press("n")
-        await wait_for(pilot, lambda: step_of(app) == 1 and len(app.health.steps) == 2)
+        await step_once(pilot)
         await pilot.press(*keys)
         await wait_for(pilot, lambda: isinstance(app.screen, screen) and app.screen.is_mounted)
         await pilot.pause()

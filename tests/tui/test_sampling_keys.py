@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import microgpt_tui.sampling as sampling
+from microgpt_tui.renderables import EOS_MARK
 from microgpt_tui.widgets import SamplerPanel
 
 from .helpers import NAMES, WIDE, make_app, press, wait_for
@@ -38,6 +39,8 @@ async def test_s_draws_a_name_with_its_bars(received) -> None:
         rows = panel(app).rows
         assert len(rows) == len(name) + 1 or len(name) >= 7  # one row per drawn token
         assert "".join(r.chosen for r in rows).startswith(name[:1])
+        if len(name) < 7:  # ended by EOS, not by the block: every label drawn, in order
+            assert "".join(r.chosen for r in rows) == name + EOS_MARK
         assert all(0 < p <= 1 for r in rows for _, p in r.top)
         assert received[-1]["temperature"] == 1.0 and received[-1]["top_k"] is None
 

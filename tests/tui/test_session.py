@@ -12,12 +12,7 @@ from microgpt_tui.screens import QuitScreen
 from microgpt_tui.speed import SPEEDS, next_speed, parse_speed
 from microgpt_tui.widgets import RunHeader
 
-from .helpers import NAMES, WIDE, make_app, make_run, press, step_of, text_of, wait_for
-
-
-def notices(app: MicroGPTApp) -> str:
-    return "\n".join(str(n.message) for n in app._notifications)
-
+from .helpers import NAMES, WIDE, make_app, make_run, notices, press, step_of, text_of, wait_for
 
 # --- quitting ---
 
@@ -158,6 +153,8 @@ async def test_an_exception_in_training_stops_it_and_keeps_the_app(tmp_path) -> 
         await wait_for(pilot, (tmp_path / "ck.npz").exists)
         await pilot.press("m", "n")  # refused, no crash
         assert app.snapshot.state == "error" and trainer.step == 7
+        await wait_for(pilot, lambda: "reset (r) to train again" in notices(app))
+        assert "training is error" in notices(app)  # n: nothing to step
         await pilot.press("r")
         press(app, "y")  # training starts again at once: no wait for an idle CPU
         await wait_for(pilot, lambda: app.current_run.trainer is not trainer)

@@ -15,7 +15,7 @@ from microgpt_tui.live_stats import tensor_norms
 from microgpt_tui.renderables.embedding_map import place
 from microgpt_tui.screens.views import ViewsScreen
 
-from .helpers import NARROW, WIDE, make_app, press, step_of, text_of, wait_for
+from .helpers import NARROW, WIDE, make_app, make_run, press, step_once, text_of, wait_for
 
 
 def views(app) -> ViewsScreen:
@@ -57,8 +57,7 @@ async def test_opens_switches_tabs_and_closes() -> None:
 async def test_embedding_map_places_every_character_where_pca_puts_it() -> None:
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n")
-        await wait_for(pilot, lambda: step_of(app) == 1)
+        await step_once(pilot)
         await open_views(pilot, app, "1")
         view = app.screen.query_one("#map-view")
         lines = text_of(view).split("\n")
@@ -88,8 +87,7 @@ async def test_health_tracks_gradients_updates_and_the_schedule() -> None:
     app = make_app(steps=50)
     async with app.run_test(size=WIDE) as pilot:
         before = app.snapshot.model
-        await pilot.press("n")
-        await wait_for(pilot, lambda: step_of(app) == 1 and len(app.health.steps) == 2)
+        await step_once(pilot)
         after = app.snapshot.model
         ratios = app.health.update_ratios[-1]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -124,8 +122,7 @@ async def test_page_keys_scroll_a_view_too_tall_for_the_terminal() -> None:
 async def test_loss_per_position_is_the_steps_record() -> None:
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.press("n")
-        await wait_for(pilot, lambda: step_of(app) == 1)
+        await step_once(pilot)
         await open_views(pilot, app, "3")
         rec = app.loop.last
         text = shown(app, "PositionLossPanel")
@@ -207,8 +204,6 @@ def _example_grads(graph) -> list[float]:
 
 
 def test_model_neuron_is_the_traced_hidden_unit() -> None:
-    from .helpers import make_run
-
     run = make_run()
     tr = trace_text(run.model, run.dataset.tokenizer, "emma")
     g = model_neuron(run.model, tr, 0, 3)
