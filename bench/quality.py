@@ -150,7 +150,15 @@ def markdown(result: dict, machine_line: str) -> str:
             + ("met" if ok else "**missed**")
             + (f" (best within budget {best_in:.4f})." if best_in is not None else "."),
         ]
-    lines += ["", "## How the settings were chosen", "", sweep_table()]
+    lines += [
+        "",
+        "## How the settings were chosen",
+        "",
+        "The tuning runs, one seeded run each, recorded as they were measured (this command does",
+        "not re-run them; `bench.quality.curve(model=..., train=...)` reproduces any row).",
+        "",
+        sweep_table(),
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -18,6 +18,8 @@ from core.sample import sample_names, stream
 from . import torch_gpt
 from .timing import per_call, thread_limit
 
+MIN_CALLS = 5  # steps per timed block and of warm-up, at least
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -28,9 +30,14 @@ class Budget:
     warmup: int
 
     def scaled(self, cost: float) -> Budget:
-        """Fewer calls for a row whose step costs `cost` times a 1-document microgpt step."""
-        calls = max(1, int(self.calls / cost))
-        return Budget(calls, self.repeats, max(1, int(self.warmup / cost)))
+        """Fewer calls for a row whose step costs `cost` times a 1-document microgpt step, but
+        never fewer than MIN_CALLS per block and of warm-up (a median of single steps is noise)."""
+        floor = min(self.calls, MIN_CALLS)
+        return Budget(
+            max(floor, int(self.calls / cost)),
+            self.repeats,
+            max(min(self.warmup, MIN_CALLS), int(self.warmup / cost)),
+        )
 
 
 FULL = Budget(calls=2000, repeats=7, warmup=500)
@@ -55,7 +62,8 @@ TORCH_COST = 20  # PyTorch's steps cost about this many of ours: fewer calls for
 
 def _run(preset: str, batch: int, dtype: str) -> Run:
     """The preset's model and step as the PyTorch twin has them: no dropout, plain Adam (the
-    makemore preset trains with both; they would add ~7% to its step, bench/QUALITY.md)."""
+    makemore preset trains with both: about 7% more per step at batch 64, measured when dropout
+    was added)."""
     return Run.create(
         preset,
         train={"batch_size": batch, "num_steps": 10**9, "eval_every": 0, "weight_decay": 0.0},
