@@ -4,9 +4,13 @@ command palette and the help screen are all built from this table.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from textual.binding import Binding
+
+from .sampling import TEMPERATURE_STEP
+from .speed import SPEEDS
 
 MORE_STEPS = 1000  # what "train more" adds
 
@@ -23,6 +27,10 @@ class Command:
     footer: str = ""  # short label in the footer ("" = not in the footer)
 
 
+def _ladder(speeds: Iterable[float | None]) -> str:
+    return ", ".join(f"{s:g}" for s in speeds)
+
+
 COMMANDS: tuple[Command, ...] = (
     Command(
         "space", "space", "toggle_pause", "Pause / resume", "Pause or resume training", "Pause"
@@ -37,7 +45,7 @@ COMMANDS: tuple[Command, ...] = (
         "[",
         "temperature(-1)",
         "Temperature down",
-        "Lower the sampling temperature by 0.1 (more conservative names)",
+        f"Lower the sampling temperature by {TEMPERATURE_STEP:g} (more conservative names)",
         "T−",
     ),
     Command(
@@ -45,7 +53,7 @@ COMMANDS: tuple[Command, ...] = (
         "]",
         "temperature(1)",
         "Temperature up",
-        "Raise the sampling temperature by 0.1 (more adventurous names)",
+        f"Raise the sampling temperature by {TEMPERATURE_STEP:g} (more adventurous names)",
         "T+",
     ),
     Command("minus", "-", "top_k(-1)", "Top-k down", "Sample among fewer of the likeliest"),
@@ -80,14 +88,14 @@ COMMANDS: tuple[Command, ...] = (
         "< ,",
         "speed(-1)",
         "Slower",
-        "Train slower: 1000, 300, 100, 30, 10 steps/s",
+        f"Train slower: {_ladder(reversed(SPEEDS[:-1]))} steps/s",
     ),
     Command(
         "greater_than_sign,full_stop",
         "> .",
         "speed(1)",
         "Faster",
-        "Train faster: 10, 30, 100, 300, 1000 steps/s, max",
+        f"Train faster: {_ladder(SPEEDS[:-1])} steps/s, max",
     ),
     Command("r", "r", "reset", "Reset", "Restart training from step 0 (asks first)"),
     Command("ctrl+s", "ctrl+s", "save", "Save checkpoint", "Write a checkpoint (.npz)"),
