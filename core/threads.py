@@ -2,8 +2,8 @@
 
 At these sizes a BLAS thread mostly costs: waking and syncing a second thread takes longer than
 a microsecond matmul. On this 2-core machine, with another process running, two threads made the
-makemore step 4x slower (46.7 vs 11.3 ms); on an idle one they were 7-16% faster in float64 and
-even in float32 (bench/RESULTS.md). One thread is the choice that never hurts much.
+makemore step 4x slower (46.7 vs 11.3 ms); on an idle one they were 7-16% faster in float64
+and at most 5% in float32 (three bench runs). One thread is the choice that never hurts much.
 Only wide enough matmuls on enough rows pay for a second thread. `core` never
 starts a thread itself; this only tells the BLAS library how many to use. It works through
 threadpoolctl when that is installed, else OpenBLAS's own setter (NumPy's wheels ship OpenBLAS),
