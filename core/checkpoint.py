@@ -19,7 +19,8 @@ from .optim import Adam
 from .tokenizer import Tokenizer
 
 FORMAT = "microgpt-tui-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: Adam's state as its decayed sums (exact on resume); 1: as moments m and v
+READS = (1, 2)
 
 
 class CheckpointError(ValueError):
@@ -56,8 +57,7 @@ def save(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
         "meta": ckpt.meta or {},
     }
     arrays = {f"param/{name}": w for name, w in ckpt.model.params.items()}
-    arrays["adam/m"] = ckpt.optimizer.m
-    arrays["adam/v"] = ckpt.optimizer.v
+    arrays["adam/sums"] = ckpt.optimizer.sums
     arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,10 +103,11 @@ def load(path: str | os.PathLike) -> Checkpoint:
         raise CheckpointError(f"checkpoint header is corrupt: {path}") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CheckpointError(f"not a microgpt-tui checkpoint: {path}")
-    if header.get("version") != VERSION:
+    version = header.get("version")
+    if version not in READS:
         raise CheckpointError(
-            f"checkpoint version {header.get('version')!r} is not supported "
-            f"(this build reads version {VERSION}): {path}"
+            f"checkpoint version {version!r} is not supported "
+            f"(this build reads versions {', '.join(map(str, READS))}): {path}"
         )
     try:
         cfg = GPTConfig.from_dict(header["model_config"])
@@ -129,15 +130,12 @@ def load(path: str | os.PathLike) -> Checkpoint:
             raise CheckpointError(f"parameter {name} is {got}, expected {w.shape}: {path}")
         w[...] = stored
     opt = Adam(model.num_params, train.beta1, train.beta2, train.eps, cfg.dtype)
-    for key, buf in (("adam/m", opt.m), ("adam/v", opt.v)):
-        stored = arrays.get(key)
-        if stored is None or stored.shape != buf.shape:
-            raise CheckpointError(f"optimizer state {key} is missing or the wrong size: {path}")
-        buf[...] = stored
+    if version == 1:  # moments m and v, converted to sums (to within rounding)
+        opt.set_moments(*(_state(arrays, key, opt.sums[0].shape, path) for key in ("m", "v")))
+    else:
+        opt.sums[...] = _state(arrays, "sums", opt.sums.shape, path)
     opt.t = adam_t
-    if not (
-        np.isfinite(model.flat).all() and np.isfinite(opt.m).all() and np.isfinite(opt.v).all()
-    ):
+    if not (np.isfinite(model.flat).all() and np.isfinite(opt.sums).all()):
         raise CheckpointError(f"checkpoint holds non-finite numbers: {path}")
     return Checkpoint(
         model,
@@ -149,6 +147,14 @@ def load(path: str | os.PathLike) -> Checkpoint:
         header.get("rng_state"),
         header.get("meta") or {},
     )
+
+
+def _state(arrays: dict, key: str, shape: tuple, path: Path) -> np.ndarray:
+    """The optimizer array adam/`key`, checked for its shape."""
+    stored = arrays.get(f"adam/{key}")
+    if stored is None or stored.shape != shape:
+        raise CheckpointError(f"optimizer state adam/{key} is missing or the wrong size: {path}")
+    return stored
 
 
 def _short(e: BaseException) -> str:

@@ -85,14 +85,14 @@ class FastGPT:
         dot(r.onehot, p.emb, r.emb)  # (n, C)
         if drop is not None:  # the block input xs[0] = emb (normed in place) * drop[0]
             if cfg.post_embed_norm:
-                _rms_forward(r.emb, r.emb, r.rstd0, r)
+                _rms_forward(r.emb, r.emb, r.rstd0, r)  # in place: no matrix
             mul(r.emb, drop[0], r.xs[0])
         elif cfg.post_embed_norm:
-            _rms_forward(r.emb, r.xs[0], r.rstd0, r)
+            _rms_forward(r.emb, r.xs[0], r.rstd0, r, r.rstd0_d)
         relu2 = cfg.activation == "relu2"
         for i, (lr, a) in enumerate(zip(r.layers, ws.attention, strict=True)):
             x, x_mid, x_out = r.xs[2 * i], r.xs[2 * i + 1], r.xs[2 * i + 2]
-            _rms_forward(x, lr.xn1, lr.rstd1, r)
+            _rms_forward(x, lr.xn1, lr.rstd1, r, lr.rstd1_d)
             dot(lr.xn1, p.wqkv_t[i], lr.qkv)  # (n, 3C)
             if r.packed:
                 lr.qkv_src.take(ws.src, 0, a.qkv, "clip")  # (B*T, 3C), zero where padded
@@ -110,7 +110,7 @@ class FastGPT:
             if drop is not None:
                 mul(r.tmp_nc, drop[1 + 2 * i], r.tmp_nc)  # dropout on the attention's output
             add(x, r.tmp_nc, x_mid)  # residual
-            _rms_forward(x_mid, lr.xn2, lr.rstd2, r)
+            _rms_forward(x_mid, lr.xn2, lr.rstd2, r, lr.rstd2_d)
             dot(lr.xn2, p.fc1_t[i], lr.h)  # (n, 4C)
             if relu2:
                 np.maximum(lr.h, 0.0, out=lr.r)
@@ -166,7 +166,7 @@ class FastGPT:
                 mul(dh, r.relu_grad, dh)
             dot(dh.T, lr.xn2, g.fc1[i])
             dot(dh, p.fc1[i], dxn)
-            _rms_backward(dxn, lr.xn2, lr.rstd2, dx, r)  # dx += d(rmsnorm)
+            _rms_backward(dxn, lr.xn2, lr.rstd2, lr.rstd2_d, dx, r)  # dx += d(rmsnorm)
             # x_mid = x + drop * (y @ wo^T): the same split for the attention
             d_out = dx if drop is None else mul(dx, drop[1 + 2 * i], r.tmp_nc)
             dot(d_out.T, lr.y, g.wo[i])
@@ -188,12 +188,12 @@ class FastGPT:
             dot(dqkv.T, lr.xn1, g.wqkv[i])
             # xn1 feeds q, k and v: one matmul adds the three gradients
             dot(dqkv, p.wqkv[i], dxn)
-            _rms_backward(dxn, lr.xn1, lr.rstd1, dx, r)
+            _rms_backward(dxn, lr.xn1, lr.rstd1, lr.rstd1_d, dx, r)
         if drop is not None:
             mul(dx, drop[0], dx)  # x0 = drop[0] * emb
         if cfg.post_embed_norm:  # y is in emb when dropout followed the norm
             y0 = r.xs[0] if drop is None else r.emb
-            _rms_backward(dx, y0, r.rstd0, r.tmp_nc2, r, accumulate=False)
+            _rms_backward(dx, y0, r.rstd0, r.rstd0_d, r.tmp_nc2, r, accumulate=False)
             dx = r.tmp_nc2
         dot(r.onehot.T, dx, g.emb)  # dwte and dwpe
         if cfg.tie_weights:
@@ -250,23 +250,38 @@ def _clear_hot(ws: Workspace) -> None:
         flat.put(at, 0.0)
 
 
-def _rms_forward(x, y, rstd, r: Rows) -> None:
-    """y = x * rstd, rstd (n, 1) = 1 / sqrt(mean(x^2) + eps) = sqrt(C) / sqrt(sum(x^2) + C eps)."""
+def _rms_forward(x, y, rstd, r: Rows, rstd_d=None) -> None:
+    """y = x * rstd, rstd (n, 1) = 1 / sqrt(mean(x^2) + eps) = sqrt(C) / sqrt(sum(x^2) + C eps).
+    With `rstd_d`, the diagonal matrix whose diagonal rstd is, y = rstd_d @ x (y is not x)."""
     vecdot(x, x, r.tmp_n)
     add(r.tmp_n, r.c_eps, r.tmp_n)
     sqrt(r.tmp_n, r.tmp_n)
     div(r.sqrt_c, r.tmp_n1_of_n, rstd)
-    mul(x, rstd, y)
+    if rstd_d is None:
+        mul(x, rstd, y)
+    else:
+        dot(rstd_d, x, y)
 
 
-def _rms_backward(dy, y, rstd, dx, r: Rows, accumulate: bool = True) -> None:
-    """dx += rstd * (dy - y * mean(dy * y))  (dx = ... when not accumulating)."""
+def _rms_backward(dy, y, rstd, rstd_d, dx, r: Rows, accumulate: bool = True) -> None:
+    """dx += rstd * (dy - y * mean(dy * y))  (dx = ... when not accumulating); each row
+    scaling by a diagonal matrix when the forward had one (`rstd_d`)."""
     vecdot(dy, y, r.tmp_n)
-    mul(r.tmp_n, r.inv_c, r.tmp_n)
-    mul(y, r.tmp_n1_of_n, r.tmp_nc)
+    if rstd_d is None:
+        mul(r.tmp_n, r.inv_c, r.tmp_n)
+        mul(y, r.tmp_n1_of_n, r.tmp_nc)
+    else:
+        mul(r.tmp_n, r.inv_c, r.c_flat)
+        dot(r.c_d, y, r.tmp_nc)
     sub(dy, r.tmp_nc, r.tmp_nc)
-    if accumulate:
+    if not accumulate:
+        if rstd_d is None:
+            mul(r.tmp_nc, rstd, dx)
+        else:
+            dot(rstd_d, r.tmp_nc, dx)
+    elif rstd_d is None:
         mul(r.tmp_nc, rstd, r.tmp_nc)
         add(dx, r.tmp_nc, dx)
     else:
-        mul(r.tmp_nc, rstd, dx)
+        dot(rstd_d, r.tmp_nc, r.tmp_nc2)  # tmp_nc2 is free until the last call
+        add(dx, r.tmp_nc2, dx)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,9 +28,9 @@ DIVERGED_FACTOR = 100.0
 DROPOUT_STREAM = 0xD50
 
 
-@dataclass(frozen=True)
-class StepRecord:
-    """What happened in one optimisation step (immutable; built from copies)."""
+class StepRecord(NamedTuple):
+    """What happened in one optimisation step (immutable; built from copies; a NamedTuple
+    because it is made at every step, in a third of a frozen dataclass's time)."""
 
     step: int  # steps completed, 1-based
     total_steps: int
@@ -68,7 +69,6 @@ class Trainer:
         self.last_graph_size: int | None = None  # Value nodes of the last scalar-engine step
         self._diverged_above = DIVERGED_FACTOR * math.log(dataset.vocab_size)
         self._order: tuple[int, np.ndarray] | None = None  # (epoch, its shuffled ids)
-        self._grad = np.empty_like(model.flat)  # the fast path writes the gradient here
         self._flat_at: tuple[np.ndarray, np.ndarray] | None = None  # see _flat_indices
         self._drop_buf: np.ndarray | None = None  # the dropout masks of the step, made once
 
@@ -131,7 +131,7 @@ class Trainer:
         if len(ids) == 1:  # one document: no padding, no mask
             i = int(ids[0])
             T = n_first = tokens = int(ds.n_pred[i])
-            idx, targets, n_pred = ds.tokens[i : i + 1, :T], ds.tokens[i : i + 1, 1 : T + 1], None
+            idx = targets = n_pred = None  # `at` gives where the inputs and targets are
             docs: tuple[str, ...] = (ds.docs[i],)
             if self._flat_at is None:
                 self._flat_at = _flat_indices(ds.tokens, self.model.config)
@@ -146,9 +146,10 @@ class Trainer:
         loss, r, ok = fast.forward(ws, idx, targets, n_pred, at=at, drop=drop)
         if not ok:
             return None
-        fast.backward(ws, r, self._grad)
+        grad = self.optimizer.grad  # written in the optimizer's own buffer: no copy in its step
+        fast.backward(ws, r, grad)
         # the first document's positions are the first rows, packed or not
-        return loss, tuple(r.losses[:n_first].tolist()), tokens, docs, self._grad
+        return loss, tuple(r.losses[:n_first].tolist()), tokens, docs, grad
 
     def train_step(self) -> StepRecord:
         """One optimisation step on the next batch."""
@@ -163,7 +164,7 @@ class Trainer:
             loss, losses, grad = self._general_loss_and_grads(batch, drop)
             first = tuple(float(x) for x in losses[0, : int(batch.mask[0].sum())])
             tokens, docs = int(batch.mask.sum()), batch.docs
-        grad_norm = float(np.sqrt(grad @ grad))
+        grad_norm = math.sqrt(grad @ grad)
         lr = lr_at(self.step, cfg.lr, cfg.num_steps, cfg.warmup_steps)
         if not (math.isfinite(loss) and math.isfinite(grad_norm)) or loss > self._diverged_above:
             self.diverged_at = self.step + 1

@@ -17,6 +17,10 @@ from .config import GPTConfig
 from .layers import RMS_EPS
 
 MAX_WORKSPACES = 32  # shapes kept per thread (B = 1 training alone uses one per length)
+# Up to this many rows, RMSNorm scales its rows by a matmul with a diagonal matrix rather than
+# by broadcasting a column: at a handful of rows the matmul is the cheaper call, with the same
+# products (the off-diagonal zeros add exactly nothing)
+DIAG_ROWS = 32
 
 
 class ParamViews:
@@ -104,6 +108,15 @@ class Rows:
         self.sums = ws.sums[: ws.n_att_sums + n]  # every row sum in use
         self.wm_used, self.wm_used_col = self.wm, self.wm_col
         self.drop = None  # the forward's dropout masks (K, n, C), for the backward
+        # each RMSNorm's rstd, and the backward's mean(dy * y), as the diagonal of a zero (n, n)
+        # matrix (`_diag`) when there are few rows and nothing is packed; else None
+        diag = not packed and n <= DIAG_ROWS
+        self.rstd0, self.rstd0_d = _diag(self.rstd0, diag)
+        for layer in self.layers:
+            layer.rstd1, layer.rstd1_d = _diag(layer.rstd1, diag)
+            layer.rstd2, layer.rstd2_d = _diag(layer.rstd2, diag)
+        c_col, self.c_d = _diag(self.tmp_n1_of_n, diag)
+        self.c_flat = c_col.reshape(-1)
 
     def position_losses(self, ws: Workspace) -> np.ndarray:
         """A copy of the losses as (B, T), zero where not predicted."""
@@ -112,6 +125,15 @@ class Rows:
         out = np.zeros(ws.N, self.losses.dtype)
         out.put(ws.packed_rows[: self.n], self.losses)
         return out.reshape(ws.B, ws.T)
+
+
+def _diag(col: np.ndarray, diag: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """(col, None), or a zero (n, n) matrix's diagonal as a column (n, 1) and the matrix."""
+    if not diag:
+        return col, None
+    n = len(col)
+    matrix = np.zeros((n, n), col.dtype)
+    return matrix.reshape(-1)[:: n + 1].reshape(n, 1), matrix
 
 
 class Workspace:

@@ -39,8 +39,8 @@ def test_round_trip(trained, saved):
     for name, w in trained.model.params.items():
         assert np.array_equal(ck.model.params[name], w), name
         assert ck.model.params[name].dtype == np.float64
+    assert np.array_equal(ck.optimizer.sums, trained.trainer.optimizer.sums)
     assert np.array_equal(ck.optimizer.m, trained.trainer.optimizer.m)
-    assert np.array_equal(ck.optimizer.v, trained.trainer.optimizer.v)
     assert ck.optimizer.t == trained.trainer.optimizer.t == 7
     assert (ck.optimizer.beta1, ck.optimizer.beta2, ck.optimizer.eps) == (0.9, 0.95, 1e-8)
     assert ck.step == 7
@@ -56,8 +56,8 @@ def test_the_file_is_an_npz_without_pickles(saved):
         names = set(z.files)
         header = json.loads(z["header"].tobytes().decode())
         assert z["param/wte"].shape == (28, 16)
-    assert {"header", "adam/m", "adam/v", "param/wte", "param/layer0.mlp_fc2"} <= names
-    assert header["format"] == "microgpt-tui-checkpoint" and header["version"] == 1
+    assert {"header", "adam/sums", "param/wte", "param/layer0.mlp_fc2"} <= names
+    assert header["format"] == "microgpt-tui-checkpoint" and header["version"] == 2
     assert header["tokenizer"] == {"chars": "abcdefghijklmnopqrstuvwxyz"}
 
 
@@ -156,7 +156,25 @@ def test_an_npz_that_is_not_a_checkpoint(tmp_path, saved):
 
 
 def test_wrong_version(saved, tmp_path):
-    assert_refused(rewrite(saved, tmp_path / "v2.npz", header={"version": 2}), "version 2")
+    assert_refused(rewrite(saved, tmp_path / "v3.npz", header={"version": 3}), "version 3")
+    assert_refused(rewrite(saved, tmp_path / "v0.npz", header={"version": 0}), "version 0")
+
+
+def test_a_version_1_checkpoint_still_loads(trained, saved, tmp_path):
+    """Version 1 kept Adam's moments m and v; they become the decayed sums again."""
+    opt = trained.trainer.optimizer
+    m, v = opt.m, opt.v
+    old = rewrite(
+        saved,
+        tmp_path / "v1.npz",
+        header={"version": 1},
+        arrays={"adam/m": m, "adam/v": v},
+        drop=["adam/sums"],
+    )
+    ck = ckpt_io.load(old)
+    np.testing.assert_allclose(ck.optimizer.sums, opt.sums, rtol=1e-15, atol=0)
+    assert ck.optimizer.t == opt.t and np.array_equal(ck.model.flat, trained.model.flat)
+    assert_refused(rewrite(old, tmp_path / "v1-no-v.npz", drop=["adam/v"]), "adam/v", "missing")
 
 
 def test_a_parameter_of_the_wrong_shape_or_missing(saved, tmp_path):
@@ -164,8 +182,8 @@ def test_a_parameter_of_the_wrong_shape_or_missing(saved, tmp_path):
     assert_refused(bad, "wpe", "(9, 16)", "(8, 16)")
     gone = rewrite(saved, tmp_path / "gone.npz", drop=["param/layer0.attn_wv"])
     assert_refused(gone, "layer0.attn_wv", "missing")
-    adam = rewrite(saved, tmp_path / "adam.npz", arrays={"adam/v": np.zeros(10)})
-    assert_refused(adam, "adam/v")
+    adam = rewrite(saved, tmp_path / "adam.npz", arrays={"adam/sums": np.zeros((2, 10))})
+    assert_refused(adam, "adam/sums", "wrong size")
 
 
 def test_an_invalid_header(saved, tmp_path):

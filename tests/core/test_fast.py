@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from core import threads
+from core import threads, workspace
 from core.config import TrainConfig
 from core.layers import dropout_masks
 from core.model import GPT
@@ -115,6 +115,25 @@ def test_shapes_and_modes_interleave(random_model, make_dataset):
         ref = model.reference_loss_and_grads(b.idx, b.targets, b.mask)
         assert loss == pytest.approx(ref[0], rel=1e-10)
         close(grad, ref[2])
+
+
+@pytest.mark.parametrize("dropout", [False, True])
+def test_diagonal_row_scaling_gives_the_same_bits(dropout, random_model, make_dataset, monkeypatch):
+    """Few rows: RMSNorm scales them by a diagonal matmul, not a broadcast column; the loss,
+    per-position losses and gradient are identical to the last bit either way."""
+    model = random_model("microgpt", n_layer=2)
+    b = batch(make_dataset(block_size=16), ["christopher"])
+    drop = masks_for(model, b) if dropout else None
+    results, used = [], []
+    for rows in (workspace.DIAG_ROWS, 0):  # 0: every workspace broadcasts
+        monkeypatch.setattr(workspace, "DIAG_ROWS", rows)
+        fresh = GPT(model.config, model.flat.copy())  # new workspaces, made under `rows`
+        results.append(fresh.loss_and_grads(b.idx, b.targets, b.mask, drop))
+        used.append(fresh.fast.workspace(1, 11, train=True).full.rstd0_d is not None)
+    (loss, losses, grad), (loss0, losses0, grad0) = results
+    assert used == [True, False]
+    assert loss == loss0
+    assert np.array_equal(losses, losses0) and np.array_equal(grad, grad0)
 
 
 def test_adam_steps_follow_the_reference(make_dataset):

@@ -152,7 +152,7 @@ def test_evaluation_in_chunks_is_token_weighted(make_trainer, monkeypatch):
 
 def test_records_are_immutable(make_trainer):
     rec = next(make_trainer().steps())
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         rec.loss = 0.0
     assert isinstance(rec.docs, tuple) and isinstance(rec.position_losses, tuple)
 

@@ -46,8 +46,9 @@ def test_a_writer_killed_mid_save_leaves_a_loadable_checkpoint(tmp_path) -> None
         proc.wait(timeout=10)
         loaded = core.checkpoint.load(path)  # the last complete write, never a torn one
         start = core.Run.create("makemore", DOCS, train={"batch_size": 1, "seed": attempt})
-        shift = loaded.model.flat - start.model.flat  # k + 1.0 everywhere after k + 1 writes
-        assert shift[0] >= 1.0
+        # k + 1.0 everywhere after k + 1 writes (to rounding: (w + 1) - w need not be 1 exactly)
+        shift = loaded.model.flat - start.model.flat
+        assert shift[0] > 0.5
         np.testing.assert_allclose(shift, np.round(shift[0]), atol=1e-9)
 
 
