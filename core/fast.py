@@ -143,7 +143,10 @@ class FastGPT:
         cfg, p, g, drop = self.cfg, self.p, self.grad_views(grad), r.drop
         # fused softmax + cross-entropy: dlogits = (softmax - onehot(target)) * mask / n
         div(r.wm_used_col, r.sum_v, r.tmp_n1)
-        mul(r.logits, r.tmp_n1, r.dlogits)
+        if r.tmp_n1_d is None:
+            mul(r.logits, r.tmp_n1, r.dlogits)
+        else:
+            dot(r.tmp_n1_d, r.logits, r.dlogits)
         at_target = r.dlogits_flat.take(r.tgt_at)
         sub(at_target, r.wm_used, at_target)
         r.dlogits_flat.put(r.tgt_at, at_target)

@@ -108,8 +108,9 @@ class Rows:
         self.sums = ws.sums[: ws.n_att_sums + n]  # every row sum in use
         self.wm_used, self.wm_used_col = self.wm, self.wm_col
         self.drop = None  # the forward's dropout masks (K, n, C), for the backward
-        # each RMSNorm's rstd, and the backward's mean(dy * y), as the diagonal of a zero (n, n)
-        # matrix (`_diag`) when there are few rows and nothing is packed; else None
+        # each RMSNorm's rstd, the backward's mean(dy * y) and the cross-entropy's row scales,
+        # as the diagonal of a zero (n, n) matrix (`_diag`) when there are few rows and nothing
+        # is packed; else None
         diag = not packed and n <= DIAG_ROWS
         self.rstd0, self.rstd0_d = _diag(self.rstd0, diag)
         for layer in self.layers:
@@ -117,6 +118,7 @@ class Rows:
             layer.rstd2, layer.rstd2_d = _diag(layer.rstd2, diag)
         c_col, self.c_d = _diag(self.tmp_n1_of_n, diag)
         self.c_flat = c_col.reshape(-1)
+        self.tmp_n1, self.tmp_n1_d = _diag(self.tmp_n1, diag)  # the softmax's row scales
 
     def position_losses(self, ws: Workspace) -> np.ndarray:
         """A copy of the losses as (B, T), zero where not predicted."""
