@@ -19,7 +19,7 @@ import threading
 import numpy as np
 
 from .config import GPTConfig
-from .workspace import MAX_WORKSPACES, ParamViews, Rows, Workspace
+from .workspace import MAX_WORKSPACES, Diag, ParamViews, Rows, Workspace
 
 TINY = 1e-250  # a softmax row sum below this may have lost precision to underflow: fall back
 
@@ -64,17 +64,15 @@ class FastGPT:
             cached = self._grad_views = (grad, ParamViews(self.cfg, self.shapes, grad))
         return cached[1]
 
+    # overflow and underflow are expected here and handled by the fallback: no warnings (the
+    # decorator form costs half of a `with np.errstate(...)` block per call)
+    @np.errstate(all="ignore")
     def forward(self, ws: Workspace, idx, targets, lengths=None, mask=None, at=None, drop=None):
         """The mean loss of a (B, T) batch and its rows (`Rows.losses`: per-position losses),
         with whether to trust it: (loss, rows, ok). Which positions are predicted: all (the
         default); the first lengths[b] of row b, packed; or those where `mask` is True. `at`
         may give the flat indices (N,) of the inputs in the one-hot and of the targets. `drop`:
         dropout masks (1 + 2 n_layer, n, C) for the rows, as `model.gpt_forward` takes them."""
-        # overflow and underflow are expected here and handled by the fallback: no warnings
-        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-            return self._forward(ws, idx, targets, lengths, mask, at, drop)
-
-    def _forward(self, ws: Workspace, idx, targets, lengths, mask, at, drop):
         cfg, p = self.cfg, self.p
         if lengths is not None and lengths.min() < ws.T:
             r = _pack(ws, idx, targets, lengths)
@@ -142,11 +140,12 @@ class FastGPT:
         """Write the gradient of the forward's mean loss (its `r`) into the flat buffer `grad`."""
         cfg, p, g, drop = self.cfg, self.p, self.grad_views(grad), r.drop
         # fused softmax + cross-entropy: dlogits = (softmax - onehot(target)) * mask / n
-        div(r.wm_used_col, r.sum_v, r.tmp_n1)
         if r.tmp_n1_d is None:
+            div(r.wm_used_col, r.sum_v, r.tmp_n1)
             mul(r.logits, r.tmp_n1, r.dlogits)
         else:
-            dot(r.tmp_n1_d, r.logits, r.dlogits)
+            div(r.wm_used, r.sum_v_flat, r.tmp_n1_d.diagonal)
+            dot(r.tmp_n1_d.matrix, r.logits, r.dlogits)
         at_target = r.dlogits_flat.take(r.tgt_at)
         sub(at_target, r.wm_used, at_target)
         r.dlogits_flat.put(r.tgt_at, at_target)
@@ -253,17 +252,18 @@ def _clear_hot(ws: Workspace) -> None:
         flat.put(at, 0.0)
 
 
-def _rms_forward(x, y, rstd, r: Rows, rstd_d=None) -> None:
+def _rms_forward(x, y, rstd, r: Rows, rstd_d: Diag | None = None) -> None:
     """y = x * rstd, rstd (n, 1) = 1 / sqrt(mean(x^2) + eps) = sqrt(C) / sqrt(sum(x^2) + C eps).
-    With `rstd_d`, the diagonal matrix whose diagonal rstd is, y = rstd_d @ x (y is not x)."""
+    With `rstd_d`, whose diagonal rstd is, y = its matrix @ x (y must not be x)."""
     vecdot(x, x, r.tmp_n)
     add(r.tmp_n, r.c_eps, r.tmp_n)
     sqrt(r.tmp_n, r.tmp_n)
-    div(r.sqrt_c, r.tmp_n1_of_n, rstd)
     if rstd_d is None:
+        div(r.sqrt_c, r.tmp_n1_of_n, rstd)
         mul(x, rstd, y)
     else:
-        dot(rstd_d, x, y)
+        div(r.sqrt_c, r.tmp_n, rstd_d.diagonal)
+        dot(rstd_d.matrix, x, y)
 
 
 def _rms_backward(dy, y, rstd, rstd_d, dx, r: Rows, accumulate: bool = True) -> None:
@@ -274,17 +274,17 @@ def _rms_backward(dy, y, rstd, rstd_d, dx, r: Rows, accumulate: bool = True) -> 
         mul(r.tmp_n, r.inv_c, r.tmp_n)
         mul(y, r.tmp_n1_of_n, r.tmp_nc)
     else:
-        mul(r.tmp_n, r.inv_c, r.c_flat)
-        dot(r.c_d, y, r.tmp_nc)
+        mul(r.tmp_n, r.inv_c, r.c_d.diagonal)
+        dot(r.c_d.matrix, y, r.tmp_nc)
     sub(dy, r.tmp_nc, r.tmp_nc)
     if not accumulate:
         if rstd_d is None:
             mul(r.tmp_nc, rstd, dx)
         else:
-            dot(rstd_d, r.tmp_nc, dx)
+            dot(rstd_d.matrix, r.tmp_nc, dx)
     elif rstd_d is None:
         mul(r.tmp_nc, rstd, r.tmp_nc)
         add(dx, r.tmp_nc, dx)
     else:
-        dot(rstd_d, r.tmp_nc, r.tmp_nc2)  # tmp_nc2 is free until the last call
+        dot(rstd_d.matrix, r.tmp_nc, r.tmp_nc2)  # tmp_nc2 is free until the last call
         add(dx, r.tmp_nc2, dx)

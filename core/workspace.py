@@ -10,6 +10,7 @@ on rows, one per position; a padded batch packs its real positions into the firs
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -116,8 +117,7 @@ class Rows:
         for layer in self.layers:
             layer.rstd1, layer.rstd1_d = _diag(layer.rstd1, diag)
             layer.rstd2, layer.rstd2_d = _diag(layer.rstd2, diag)
-        c_col, self.c_d = _diag(self.tmp_n1_of_n, diag)
-        self.c_flat = c_col.reshape(-1)
+        _, self.c_d = _diag(self.tmp_n1_of_n, diag)
         self.tmp_n1, self.tmp_n1_d = _diag(self.tmp_n1, diag)  # the softmax's row scales
 
     def position_losses(self, ws: Workspace) -> np.ndarray:
@@ -129,13 +129,23 @@ class Rows:
         return out.reshape(ws.B, ws.T)
 
 
-def _diag(col: np.ndarray, diag: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """(col, None), or a zero (n, n) matrix's diagonal as a column (n, 1) and the matrix."""
+class Diag(NamedTuple):
+    """A zero (n, n) matrix and a view of its diagonal (n,), written in place."""
+
+    matrix: np.ndarray
+    diagonal: np.ndarray
+
+
+def _diag(col: np.ndarray, diag: bool) -> tuple[np.ndarray, Diag | None]:
+    """(col, None), or a zero (n, n) matrix's diagonal as a column (n, 1) and the Diag. The
+    diagonal is written through its 1-D view (as fast as a contiguous write; the column's
+    strides are not)."""
     if not diag:
         return col, None
     n = len(col)
     matrix = np.zeros((n, n), col.dtype)
-    return matrix.reshape(-1)[:: n + 1].reshape(n, 1), matrix
+    diagonal = matrix.reshape(-1)[:: n + 1]
+    return diagonal.reshape(n, 1), Diag(matrix, diagonal)
 
 
 class Workspace:
