@@ -112,6 +112,7 @@ class Dataset:
         self.val_ids = np.sort(perm[:n_val])
         self.train_ids = np.sort(perm[n_val:])
         self._doc_set: frozenset[str] | None = None
+        self._order: tuple[tuple[int, int], np.ndarray] | None = None  # last (epoch, seed) order
 
     @classmethod
     def from_path(
@@ -153,15 +154,18 @@ class Dataset:
         return self.train_ids[rng.permutation(len(self.train_ids))]
 
     def train_batch_ids(self, step: int, batch_size: int, seed: int) -> np.ndarray:
-        """Document ids for 0-based `step`: consecutive slices of per-epoch shuffles."""
+        """Document ids for 0-based `step`: consecutive slices of per-epoch shuffles (the last
+        epoch's order is kept, so a step costs a slice)."""
         n = len(self.train_ids)
         if batch_size > n:
             raise DataError(
                 f"batch_size {batch_size} is larger than the training split ({n} documents)"
             )
-        per_epoch = n // batch_size
-        epoch, k = divmod(step, per_epoch)
-        return self.train_order(epoch, seed)[k * batch_size : (k + 1) * batch_size]
+        epoch, k = divmod(step, n // batch_size)
+        cached = self._order  # one read: another thread may replace it meanwhile
+        if cached is None or cached[0] != (epoch, seed):
+            cached = self._order = ((epoch, seed), self.train_order(epoch, seed))
+        return cached[1][k * batch_size : (k + 1) * batch_size]
 
     def encode_many(self, docs: Sequence[str]) -> Batch:
         """A padded batch of arbitrary documents over this tokenizer (cut to the block)."""

@@ -68,7 +68,6 @@ class Trainer:
         self.last_val_loss: float | None = None
         self.last_graph_size: int | None = None  # Value nodes of the last scalar-engine step
         self._diverged_above = DIVERGED_FACTOR * math.log(dataset.vocab_size)
-        self._order: tuple[int, np.ndarray] | None = None  # (epoch, its shuffled ids)
         self._flat_at: tuple[np.ndarray, np.ndarray] | None = None  # see _flat_indices
         self._drop_buf: np.ndarray | None = None  # the dropout masks of the step, made once
 
@@ -100,12 +99,8 @@ class Trainer:
             yield self.train_step()
 
     def batch_ids(self, step: int) -> np.ndarray:
-        """The documents of 0-based `step` (as `Dataset.train_batch_ids`, the epoch cached)."""
-        B = self.config.batch_size
-        epoch, k = divmod(step, len(self.dataset.train_ids) // B)
-        if self._order is None or self._order[0] != epoch:
-            self._order = (epoch, self.dataset.train_order(epoch, self.config.seed))
-        return self._order[1][k * B : (k + 1) * B]
+        """The documents of 0-based `step`."""
+        return self.dataset.train_batch_ids(step, self.config.batch_size, self.config.seed)
 
     def dropout_masks(self, step: int, ids: np.ndarray) -> np.ndarray | None:
         """The dropout masks of 0-based `step` on documents `ids`, (1 + 2 n_layer, n, C) for
