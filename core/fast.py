@@ -23,10 +23,12 @@ from .workspace import MAX_WORKSPACES, Diag, ParamViews, Rows, Workspace
 
 TINY = 1e-250  # a softmax row sum below this may have lost precision to underflow: fall back
 
-# (a, b, out) -> out; np.dot is the cheapest matmul to call on 2-D arrays
+# (a, b, out) -> out; np.dot is the cheapest matmul to call on 2-D arrays, and cheaper still
+# without its __array_function__ dispatch (NEP 18's `_implementation`; these are plain ndarrays)
 add, sub, mul, div = np.add, np.subtract, np.multiply, np.divide
 exp, log, sqrt = np.exp, np.log, np.sqrt
-dot, matmul, vecdot = np.dot, np.matmul, np.vecdot
+dot = getattr(np.dot, "_implementation", np.dot)
+matmul, vecdot = np.matmul, np.vecdot
 
 
 class FastGPT:
