@@ -112,9 +112,9 @@ class FastGPT:
             add(x, r.tmp_nc, x_mid)  # residual
             _rms_forward(x_mid, lr.xn2, lr.rstd2, r, lr.rstd2_d)
             dot(lr.xn2, p.fc1_t[i], lr.h)  # (n, 4C)
-            if relu2:
-                np.maximum(lr.h, 0.0, out=lr.r)
-                mul(lr.r, lr.r, lr.act)
+            if relu2:  # h becomes relu(h) in place: the backward needs no more of it
+                np.maximum(lr.h, 0.0, out=lr.h)
+                mul(lr.h, lr.h, lr.act)
             else:
                 np.maximum(lr.h, 0.0, out=lr.act)
             dot(lr.act, p.fc2_t[i], r.tmp_nc)
@@ -163,7 +163,7 @@ class FastGPT:
             dot(d_out.T, lr.act, g.fc2[i])
             dot(d_out, p.fc2[i], dh)  # (n, 4C)
             if relu2:
-                mul(dh, lr.r, dh)
+                mul(dh, lr.h, dh)  # h holds r = relu(h)
                 add(dh, dh, dh)  # d(r^2)/dh = 2r
             else:
                 np.greater(lr.h, 0.0, out=r.relu_grad, casting="unsafe")  # 1 where h > 0

@@ -188,7 +188,7 @@ class Workspace:
         BHT = B * H * T
         self.n_att_sums = L * BHT
         self.sums = np.empty((L * BHT + N, 1), dt)
-        layer_cols = dict(xn1=C, rstd1=1, qkv=3 * C, y=C, xn2=C, rstd2=1, h=4 * C, r=4 * C)
+        layer_cols = dict(xn1=C, rstd1=1, qkv=3 * C, y=C, xn2=C, rstd2=1, h=4 * C)
         layer_cols["act"] = 4 * C
         n_sets = L if train else 1  # without a backward the layers can share buffers
         sets = [{k: np.zeros((N + 1, c), dt) for k, c in layer_cols.items()} for _ in range(n_sets)]
