@@ -13,6 +13,8 @@ import resource
 import sys
 from pathlib import Path
 
+from core.config import ConfigError
+
 from . import machine, quality, report, speed, torch_gpt
 
 HERE = Path(__file__).resolve().parent
@@ -81,6 +83,8 @@ def main_quality(argv: list[str]) -> int:
     p.add_argument("--eval-every", type=int, help="steps between evaluations")
     p.add_argument("--threads", type=int, help="BLAS threads (default: core.threads' choice)")
     p.add_argument("--dtype", choices=("float64", "float32"), help="default: the preset's")
+    p.add_argument("--seed", type=int, help="run seed, which also picks the validation split")
+    p.add_argument("--warmup", type=int, help="warm-up steps (default: the preset's)")
     p.add_argument("--json", type=Path, help="default bench/results/quality.json")
     p.add_argument("--markdown", type=Path, help="default bench/QUALITY.md")
     args = p.parse_args(argv)
@@ -90,10 +94,14 @@ def main_quality(argv: list[str]) -> int:
         print(f"step {pt['step']:>7,}  {pt['seconds']:7.1f} s  val {pt['val_loss']:.4f}",
               flush=True)  # fmt: skip
 
-    result = quality.curve(
-        steps=args.steps, eval_every=args.eval_every, n_threads=args.threads,
-        dtype=args.dtype, on_point=show,
-    )  # fmt: skip
+    train = {k: v for k, v in (("seed", args.seed), ("warmup_steps", args.warmup)) if v is not None}
+    try:
+        result = quality.curve(
+            steps=args.steps, eval_every=args.eval_every, n_threads=args.threads,
+            dtype=args.dtype, on_point=show, train=train,
+        )  # fmt: skip
+    except ConfigError as e:
+        p.error(str(e))
     result["machine"] = m
     text = quality.markdown(result, machine.summary(m))
     print(text)

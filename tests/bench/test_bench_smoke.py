@@ -61,3 +61,28 @@ def test_the_markdown_table(quick):
     assert md.startswith("# microgpt-tui speed")
     assert "| workload | preset | batch |" in md
     assert "Machine: " in md and "| target | measured |" in md
+
+
+def test_the_quality_curve_runs_end_to_end(tmp_path):
+    """`python -m bench quality` on a few steps: the curve's points, the seed's split named,
+    and the run's own row among the recorded splits."""
+    out = tmp_path / "q.json"
+    md_path = tmp_path / "q.md"
+    args = ["quality", "--steps", "20", "--warmup", "4", "--eval-every", "10", "--seed", "5"]
+    assert main([*args, "--json", str(out), "--markdown", str(md_path)]) == 0
+    data, md = json.loads(out.read_text()), md_path.read_text()
+    assert [p["step"] for p in data["points"]] == [10, 20]
+    assert all(0 < p["val_loss"] < 4 and p["seconds"] > 0 for p in data["points"])
+    assert data["settings"]["seed"] == 5 and data["settings"]["num_steps"] == 20
+    assert "the 1,000 names that seed 5 holds out" in md
+    best = min(data["points"], key=lambda p: p["val_loss"])
+    assert f"| 5 | {best['val_loss']:.4f} ({best['step']:,}) |" in md
+    assert "of 5 at or below 1.92" in md  # four recorded splits and this run
+
+
+def test_quality_refuses_an_impossible_config_in_one_line(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["quality", "--steps", "20"])  # the preset's 500 warm-up steps do not fit
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "warmup_steps" in err and "Traceback" not in err
