@@ -1,4 +1,4 @@
-"""Autosave for the app: the training worker writes the run every k steps (and at the end).
+"""Autosave: the run written every k steps and at the end (the app's worker and headless runs).
 
 The worker copies the run (`run.checkpoint()`) between steps, under its step lock, and writes the
 copy after releasing it, so the app never waits for a disk; the write is atomic (core), so a

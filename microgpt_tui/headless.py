@@ -10,8 +10,9 @@ import threading
 from collections.abc import Iterator
 from typing import TextIO
 
-from core import Run, StepRecord
+from core import CheckpointError, Run, StepRecord
 
+from .autosave import Autosave
 from .metrics import MetricsWriter
 
 
@@ -169,9 +170,13 @@ def _recorded(records: Iterator[StepRecord], writer: MetricsWriter) -> Iterator[
 
 
 def _autosaving(records: Iterator[StepRecord], run: Run, path: str, every: int):
+    """Write the run every `every` steps and at the end, by the app's rule (`Autosave.due`)."""
+    saver = Autosave(path, every)
     for rec in records:
-        if rec.step % every == 0:
-            run.save(path)
+        if saver.due(rec.step, run.trainer.done):
+            saver.write(run.checkpoint())
+            if saver.error:
+                raise CheckpointError(saver.error)
         yield rec
 
 

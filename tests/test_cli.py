@@ -157,6 +157,31 @@ def test_save_then_load_and_extend(capsys, names_file, tmp_path):
     assert code == 2 and "num_steps" in err and len(err.strip().splitlines()) == 1
 
 
+def test_headless_autosave_every_k_steps_and_at_the_end(capsys, names_file, tmp_path, monkeypatch):
+    """The app's rule: every k steps and at the end (25 is no multiple of 10)."""
+    import microgpt_tui.autosave as autosave_module
+
+    written, real_save = [], autosave_module.save_checkpoint
+
+    def save(path, ckpt):
+        written.append(ckpt.step)
+        return real_save(path, ckpt)
+
+    monkeypatch.setattr(autosave_module, "save_checkpoint", save)
+    path = tmp_path / "auto.npz"
+    base = ["--headless", "--data", names_file, "--samples", 1, "--eval-every", 0]
+    code, _, err = run_cli(capsys, *base, "--steps", 25, "--autosave", path, "--autosave-every", 10)
+    assert (code, err) == (0, "")
+    assert written == [10, 20, 25]
+    assert Run.load(path).trainer.step == 25
+    # a place it cannot write is one line naming it, exit 2
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    argv = [*base, "--steps", 12, "--autosave", blocked / "auto.npz", "--autosave-every", 10]
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2 and str(blocked) in err and len(err.strip().splitlines()) == 1
+
+
 def test_python_dash_m_prints_plain_lines(tmp_path, names_file):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     argv = ["--headless", "--data", str(names_file), "--steps", "5", "--samples", "2"]
