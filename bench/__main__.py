@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.config import ConfigError
 
-from . import machine, quality, report, speed, torch_gpt
+from . import machine, makemore_peer, quality, report, speed, torch_gpt
 
 HERE = Path(__file__).resolve().parent
 
@@ -85,6 +85,12 @@ def main_quality(argv: list[str]) -> int:
     p.add_argument("--dtype", choices=("float64", "float32"), help="default: the preset's")
     p.add_argument("--seed", type=int, help="run seed, which also picks the validation split")
     p.add_argument("--warmup", type=int, help="warm-up steps (default: the preset's)")
+    p.add_argument(
+        "--peer",
+        choices=makemore_peer.RECIPES,
+        help="train makemore's own Transformer (PyTorch) on the same split instead, by "
+        "makemore's recipe or the preset's; writes bench/results/quality_peer_RECIPE.json",
+    )
     p.add_argument("--json", type=Path, help="default bench/results/quality.json")
     p.add_argument("--markdown", type=Path, help="default bench/QUALITY.md")
     args = p.parse_args(argv)
@@ -94,6 +100,8 @@ def main_quality(argv: list[str]) -> int:
         print(f"step {pt['step']:>7,}  {pt['seconds']:7.1f} s  val {pt['val_loss']:.4f}",
               flush=True)  # fmt: skip
 
+    if args.peer:
+        return _peer(p, args, show)
     train = {k: v for k, v in (("seed", args.seed), ("warmup_steps", args.warmup)) if v is not None}
     try:
         result = quality.curve(
@@ -107,6 +115,25 @@ def main_quality(argv: list[str]) -> int:
     print(text)
     quality.write_json(args.json or HERE / "results" / "quality.json", result)
     (args.markdown or HERE / "QUALITY.md").write_text(text, encoding="utf-8")
+    return 0
+
+
+def _peer(p: argparse.ArgumentParser, args: argparse.Namespace, show) -> int:
+    """`quality --peer RECIPE`: makemore's Transformer on our split; JSON and a summary line."""
+    if not torch_gpt.available():
+        p.error("--peer needs PyTorch: pip install '.[bench]'")
+    seed = 42 if args.seed is None else args.seed
+    every = args.eval_every or 1000
+    result = makemore_peer.curve(args.peer, seed=seed, steps=args.steps, eval_every=every,
+                                 on_point=show)  # fmt: skip
+    result["machine"] = machine.describe()
+    path = args.json or HERE / "results" / f"quality_peer_{args.peer}.json"
+    quality.write_json(path, result)
+    if result["points"]:
+        best = min(result["points"], key=lambda pt: pt["val_loss"])
+        print(f"makemore's Transformer ({result['params']:,} parameters), {args.peer} recipe, "
+              f"seed {seed}: best val {best['val_loss']:.4f} at step {best['step']:,} "
+              f"({best['seconds']:.0f} s)")  # fmt: skip
     return 0
 
 

@@ -86,3 +86,25 @@ def test_quality_refuses_an_impossible_config_in_one_line(capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "warmup_steps" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(not torch_gpt.available(), reason="PyTorch is not installed (bench extra)")
+@pytest.mark.parametrize("recipe", ["makemore", "preset"])
+def test_the_makemore_peer_trains_on_our_split(recipe, tmp_path):
+    out = tmp_path / "peer.json"
+    args = ["quality", "--peer", recipe, "--steps", "20", "--eval-every", "10"]
+    assert main([*args, "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["recipe"] == recipe and data["seed"] == 42
+    assert data["params"] == 204_672  # makemore's Transformer, 64 wide, 4 layers, vocab 28
+    assert [p["step"] for p in data["points"]] == [10, 20]
+    first, last = (p["val_loss"] for p in data["points"])
+    assert last < first < 3.4  # it learns from the random-guess loss ln 28 = 3.33
+
+
+@pytest.mark.skipif(torch_gpt.available(), reason="PyTorch is installed here")
+def test_the_peer_without_pytorch_is_a_one_line_error(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["quality", "--peer", "makemore", "--steps", "20"])
+    assert e.value.code == 2
+    assert "needs PyTorch" in capsys.readouterr().err
