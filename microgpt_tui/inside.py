@@ -49,7 +49,7 @@ class InsideActions:
             self.char_losses = CharLosses()
         with np.errstate(all="ignore"):  # a diverged run's weights may overflow
             self.health.observe(snap.figures.step, snap.model, run.dataset, snap.doc)
-        rec = self.loop.last
+        rec = snap.record  # this snapshot's own step, whatever the worker has done since
         if rec is not None and not rec.diverged:
             n = len(rec.position_losses)
             self.char_losses.observe(rec.step, (rec.docs[0] + EOS_MARK)[:n], rec.position_losses)

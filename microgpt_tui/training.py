@@ -46,6 +46,7 @@ class TrainingSnapshot:
     error: str | None = None  # "ExceptionType: message" when the trainer raised
     autosaved_step: int | None = None  # the step of the newest autosave
     autosave_error: str | None = None  # why the newest autosave failed
+    record: StepRecord | None = None  # the last step's record (immutable), None before one
 
 
 class TrainingLoop:
@@ -160,6 +161,7 @@ class TrainingLoop:
             self.error,
             saved.last_step if saved else None,
             saved.error if saved else None,
+            rec,
         )
 
     def _next_doc(self) -> str:

@@ -147,9 +147,10 @@ class ViewsScreen(SteadySize, Screen[None]):
             T = cfg.num_steps
             at = np.unique(np.linspace(0, T - 1, min(T, SCHEDULE_POINTS)).astype(int))
             lrs = [lr_at(int(t), cfg.lr, T, cfg.warmup_steps) for t in at]
+            rec = snap.record  # the rate step `step` used, as the loss panel shows it
             self.query_one(HealthPanel).show(
                 lrs,
-                lr_at(min(step, T - 1), cfg.lr, T, cfg.warmup_steps),
+                rec.lr if rec else lr_at(0, cfg.lr, T, cfg.warmup_steps),
                 step,
                 T,
                 (cfg.beta1, cfg.beta2),
@@ -170,7 +171,7 @@ class ViewsScreen(SteadySize, Screen[None]):
 
     def _draw_positions(self) -> None:
         app = self.app
-        rec, V = app.loop.last, app.current_run.dataset.vocab_size
+        rec, V = app.snapshot.record, app.current_run.dataset.vocab_size
         name, losses = (rec.docs[0], rec.position_losses) if rec else (app.snapshot.doc, ())
         n = len(losses)
         self.query_one(PositionLossPanel).show(
@@ -250,7 +251,7 @@ class ViewsScreen(SteadySize, Screen[None]):
         if self._comparing:  # one scalar step at a time (it holds the CPU for a while)
             self.notify("the scalar step is still running", timeout=2)
             return
-        rec = app.loop.last
+        rec = snap.record
         docs = list(rec.docs) if rec else [snap.doc]
         batch = run.dataset.encode_many(docs)
         self.query_one(ScalarPanel).show_running(tuple(docs))

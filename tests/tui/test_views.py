@@ -103,7 +103,9 @@ async def test_health_tracks_gradients_updates_and_the_schedule() -> None:
         )
         await open_views(pilot, app, "2")
         text = shown(app, "HealthPanel")
-        assert "Learning rate: 0.00980 at step 1 of 50" in text  # 0.01 * (1 - 1/50)
+        # the rate step 1 used (0.01 * (1 - 0/50)), the one the loss panel shows beside it
+        assert "Learning rate: 0.01000 at step 1 of 50" in text
+        assert app.snapshot.record.lr == 0.01
         assert "m / 0.100" in text and "v / 0.050" in text  # Adam's corrections at t = 1
         for name in after.shapes:
             assert name in text
@@ -132,6 +134,21 @@ async def test_loss_per_position_is_the_steps_record() -> None:
         mean = sum(rec.position_losses) / len(rec.position_losses)
         assert f"mean {mean:.3f}" in text and f"ln V = {math.log(28):.2f}" in text
         assert "hardest next characters so far" in text
+
+
+async def test_the_views_show_the_snapshots_step_not_a_newer_one() -> None:
+    """The worker may have run on since the snapshot on screen: the views keep to its record."""
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await step_once(pilot)
+        screen = await open_views(pilot, app, "3")
+        rec = app.snapshot.record
+        assert rec is not None and rec.step == app.snapshot.figures.step
+        app.loop.last = rec._replace(step=rec.step + 5, docs=("zzzz",))  # a later step
+        screen.redraw()
+        await pilot.pause()
+        text = shown(app, "PositionLossPanel")
+        assert repr(rec.docs[0]) in text and "'zzzz'" not in text
 
 
 async def test_scalar_step_matches_core_and_keeps_the_app_responsive() -> None:
