@@ -11,11 +11,12 @@ import pytest
 
 from core import threads, workspace
 from core.config import TrainConfig
-from core.layers import dropout_masks
 from core.model import GPT
 from core.optim import Adam
 from core.presets import PRESETS
 from core.train import Trainer
+
+from .helpers import masks_for
 
 SHAPES = {
     "seed": ("seed", {}),
@@ -61,13 +62,6 @@ def test_loss_and_gradients_match_the_reference(shape, B, random_model, make_dat
     assert not losses[~b.mask].any()  # zero where padded
     # the forward alone gives the same loss, bit for bit (the trainer's record relies on it)
     assert model.loss(b.idx, b.targets, b.mask)[0] == loss
-
-
-def masks_for(model, b, seed=0, p=0.25):
-    """Dropout masks (1 + 2 n_layer, B, T, C) for batch `b`."""
-    cfg = model.config
-    shape = (1 + 2 * cfg.n_layer, *b.idx.shape, cfg.n_embd)
-    return dropout_masks(np.random.default_rng(seed), p, shape, cfg.dtype)
 
 
 @pytest.mark.parametrize("shape", SHAPES)

@@ -6,10 +6,12 @@ import math
 import numpy as np
 import pytest
 
-from core.layers import cross_entropy_backward, cross_entropy_forward, dropout_masks
+from core.layers import cross_entropy_backward, cross_entropy_forward
 from core.model import GPT, drop_rows, gpt_backward, gpt_forward, padded_drop, param_shapes, views
 from core.optim import Adam
 from core.presets import PRESETS
+
+from .helpers import masks_for
 
 
 def expected_count(V, C, block, L, tied):
@@ -100,13 +102,6 @@ def three_docs(model, make_dataset):
     return b
 
 
-def masks_for(model, b, rng, p=0.3):
-    """Dropout masks (1 + 2 n_layer, B, T, C) for batch `b`, as the trainer draws them."""
-    cfg = model.config
-    shape = (1 + 2 * cfg.n_layer, *b.idx.shape, cfg.n_embd)
-    return dropout_masks(rng, p, shape, np.float64)
-
-
 @pytest.mark.parametrize("dropout", [False, True])
 @pytest.mark.parametrize("preset", SHAPES)
 def test_whole_model_gradient_of_the_reference_pair(
@@ -116,7 +111,7 @@ def test_whole_model_gradient_of_the_reference_pair(
     or none."""
     model = random_model(preset, n_layer=2, **SHAPES[preset])
     cfg, b = model.config, three_docs(model, make_dataset)
-    drop = masks_for(model, b, rng) if dropout else None
+    drop = masks_for(model, b, rng, p=0.3) if dropout else None
 
     def forward(flat):
         logits, cache = gpt_forward(views(flat, model.shapes), cfg, b.idx, drop)
@@ -141,7 +136,7 @@ def test_dropout_masks_change_the_training_loss_only(preset, random_model, make_
     change nothing, bit for bit; and the config's dropout alone never reaches an evaluation."""
     model = random_model(preset, n_layer=2, **SHAPES[preset])
     b = three_docs(model, make_dataset)
-    drop = masks_for(model, b, rng)
+    drop = masks_for(model, b, rng, p=0.3)
     loss, losses, grad = model.loss_and_grads(b.idx, b.targets, b.mask, drop)
     ref_loss, ref_losses, ref_grad = model.reference_loss_and_grads(b.idx, b.targets, b.mask, drop)
     plain = model.loss_and_grads(b.idx, b.targets, b.mask)
