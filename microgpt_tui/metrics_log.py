@@ -29,14 +29,14 @@ class MetricsLog:
         self._rows: list[Row] = []
 
     def add(self, rec: StepRecord) -> None:
-        """Record one step (kept if it falls on the stride, and always if it diverged)."""
-        if rec.step % self.stride and not rec.diverged and rec.val_loss is None:
+        """Record one step (see `_kept`)."""
+        if not _kept(rec, self.stride):
             return
         self._rows.append(Row(*(getattr(rec, name) for name in FIELDS)))
         if len(self._rows) >= self.max_rows:
             self.stride *= 2
             # rebinding (not slicing in place) keeps a reader's list intact
-            self._rows = [r for r in self._rows if r.step % self.stride == 0 or r.diverged]
+            self._rows = [r for r in self._rows if _kept(r, self.stride)]
 
     def rows(self) -> list[Row]:
         """A copy of the rows so far."""
@@ -44,6 +44,11 @@ class MetricsLog:
 
     def __len__(self) -> int:
         return len(self._rows)
+
+
+def _kept(row: Row | StepRecord, stride: int) -> bool:
+    """A step falling on the stride is kept, and always one that evaluated or diverged."""
+    return row.step % stride == 0 or row.val_loss is not None or row.diverged
 
 
 def export(path: str | Path, run: Run, rows: list[Row], samples: list[str]) -> Path:

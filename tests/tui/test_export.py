@@ -31,6 +31,9 @@ def test_the_log_keeps_every_step_until_full_then_thins_evenly() -> None:
     assert [r.step for r in log.rows()] == [2, 4, 6, 8, 10, 11]
     row = log.rows()[-1]
     assert row.loss == 3.0 - 11 / 100 and row.val_loss == 2.5 and row.tokens == 5
+    for step in (12, 13, 14):  # 14 fills it again: the thinning keeps the evaluation at 11 too
+        log.add(record(step))
+    assert [r.step for r in log.rows()] == [4, 8, 11, 12] and log.stride == 4
 
 
 async def test_export_writes_the_steps_so_far_the_config_and_samples(tmp_path) -> None:
