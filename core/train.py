@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .config import ConfigError, TrainConfig
+from .config import ConfigError, GPTConfig, TrainConfig
 from .data import Batch, Dataset
 from .layers import dropout_masks
 from .model import GPT, padded_drop
@@ -26,6 +26,7 @@ DIVERGED_FACTOR = 100.0
 # The dropout masks of step t come from the seed sequence (seed, t, DROPOUT_STREAM): a resumed run
 # draws the same ones, and they never share a stream with the epochs' shuffles (seed, epoch).
 DROPOUT_STREAM = 0xD50
+FIXED_ON_RESUME = ("seed", "beta1", "beta2", "eps")  # see Trainer.reconfigure
 
 
 class StepRecord(NamedTuple):
@@ -58,7 +59,7 @@ class Trainer:
     ) -> None:
         self.model = model
         self.dataset = dataset
-        _check_fit(model, dataset, config)
+        _check_fit(model.config, dataset, config)
         self.config = config
         self.optimizer = optimizer or Adam(
             model.num_params, config.beta1, config.beta2, config.eps, model.config.dtype
@@ -73,12 +74,21 @@ class Trainer:
 
     def reconfigure(self, dropout: float | None = None, **changes) -> None:
         """Change training settings (and the model's dropout), e.g. on resuming a checkpoint;
-        checked as at construction. The engine is read at every step, so it may change too."""
+        checked as at construction. The engine is read at every step, so it may change too.
+        The seed (it drew the validation split) and Adam's betas and eps (its state was made
+        with them) cannot change."""
+        old = self.config
+        fixed = [k for k in FIXED_ON_RESUME if k in changes and changes[k] != getattr(old, k)]
+        if fixed:
+            raise ConfigError(
+                f"{', '.join(fixed)} cannot change on a run already started (the seed drew "
+                "its validation split, the betas and eps made Adam's state)"
+            )
         config = replace(self.config, **changes)
         model_config = self.model.config
         if dropout is not None:
             model_config = replace(model_config, dropout=dropout)
-        _check_fit(GPT(model_config, self.model.flat), self.dataset, config)
+        _check_fit(model_config, self.dataset, config)
         self.model.config, self.config = model_config, config
 
     @property
@@ -213,26 +223,24 @@ class Trainer:
         return self.last_val_loss
 
 
-def _check_fit(model: GPT, dataset: Dataset, config: TrainConfig) -> None:
+def _check_fit(cfg: GPTConfig, dataset: Dataset, config: TrainConfig) -> None:
     """Refuse a model, dataset and training config that do not go together."""
-    if model.config.vocab_size != dataset.vocab_size:
+    if cfg.vocab_size != dataset.vocab_size:
         raise ConfigError(
-            f"model vocab_size {model.config.vocab_size} does not match the dataset's "
-            f"{dataset.vocab_size}"
+            f"model vocab_size {cfg.vocab_size} does not match the dataset's {dataset.vocab_size}"
         )
-    if model.config.block_size != dataset.block_size:
+    if cfg.block_size != dataset.block_size:
         raise ConfigError(
-            f"model block_size {model.config.block_size} does not match the dataset's "
-            f"{dataset.block_size}"
+            f"model block_size {cfg.block_size} does not match the dataset's {dataset.block_size}"
         )
     if config.batch_size > len(dataset.train_ids):
         raise ConfigError(
             f"batch_size {config.batch_size} is larger than the training split "
             f"({len(dataset.train_ids)} documents)"
         )
-    if config.engine == "scalar" and model.config.dropout > 0:
+    if config.engine == "scalar" and cfg.dropout > 0:
         raise ConfigError(
-            f"dropout {model.config.dropout} is not supported by the scalar engine; "
+            f"dropout {cfg.dropout} is not supported by the scalar engine; "
             "use the numpy engine or dropout 0"
         )
 

@@ -165,7 +165,10 @@ def build_run(args: argparse.Namespace) -> Run:
         train = _overrides(args, TRAIN_FLAGS)
         if "num_steps" in train:
             run.trainer.extend(train.pop("num_steps"))
-        run.trainer.reconfigure(dropout, **train)  # checked as a new run's would be
+        try:
+            run.trainer.reconfigure(dropout, **train)  # checked as a new run's would be
+        except ConfigError as e:
+            raise ConfigError(f"{e} when loading a checkpoint: {args.load}") from None
         sample = _overrides(args, SAMPLE_FLAGS)
         if sample:
             run.sample_config = replace(run.sample_config, **sample)

@@ -272,6 +272,19 @@ def test_the_scalar_engine_refuses_dropout(make_trainer):
     assert trainer.model.config.dropout == 0
 
 
+def test_reconfigure_refuses_the_seed_and_adams_constants(make_trainer):
+    """The seed drew the validation split and Adam's state was made with its betas and eps:
+    changing them on a started run would leak validation names or rescale the moments."""
+    trainer = make_trainer()
+    before = trainer.config
+    for change in ({"seed": before.seed + 1}, {"beta1": 0.5}, {"beta2": 0.9}, {"eps": 1e-6}):
+        with pytest.raises(ConfigError, match=next(iter(change))):
+            trainer.reconfigure(**change)
+    assert trainer.config == before
+    trainer.reconfigure(seed=before.seed, beta1=before.beta1, lr=0.003)  # the same: fine
+    assert trainer.config.lr == 0.003
+
+
 def test_reconfigure_switches_the_engine_and_checks_like_a_new_trainer(make_trainer):
     """A resumed run may change its settings: the next step uses them, and a setting a new
     trainer would refuse is refused (nothing changed)."""

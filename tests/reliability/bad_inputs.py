@@ -338,6 +338,12 @@ CASES: list[Case] = [
     ),
     Case(
         "checkpoint",
+        "another seed on load (it drew the validation split)",
+        lambda t: [*FAST, "--load", str(_checkpoint(t)), "--seed", "999"],
+        "seed cannot change on a run already started",
+    ),
+    Case(
+        "checkpoint",
         "--save into a directory",
         lambda t: [*FAST, "--save", str(t)],
         "is a directory",
