@@ -104,7 +104,7 @@ def load(path: str | os.PathLike) -> Checkpoint:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CheckpointError(f"not a microgpt-tui checkpoint: {path}")
     version = header.get("version")
-    if version not in READS:
+    if type(version) is not int or version not in READS:  # JSON's true == 1 and 2.0 == 2
         raise CheckpointError(
             f"checkpoint version {version!r} is not supported "
             f"(this build reads versions {', '.join(map(str, READS))}): {path}"

@@ -85,7 +85,9 @@ class FastGPT:
         dot(r.onehot, p.emb, r.emb)  # (n, C)
         if drop is not None:  # the block input xs[0] = emb (normed in place) * drop[0]
             if cfg.post_embed_norm:
-                _rms_forward(r.emb, r.emb, r.rstd0, r)  # in place: no matrix
+                # in place, so no matmul; rstd0 is still a view of rstd0_d's diagonal, which
+                # the backward's matmul reads
+                _rms_forward(r.emb, r.emb, r.rstd0, r)
             mul(r.emb, drop[0], r.xs[0])
         elif cfg.post_embed_norm:
             _rms_forward(r.emb, r.xs[0], r.rstd0, r, r.rstd0_d)

@@ -18,9 +18,9 @@ from .config import GPTConfig
 from .layers import RMS_EPS
 
 MAX_WORKSPACES = 32  # shapes kept per thread (B = 1 training alone uses one per length)
-# Up to this many rows, RMSNorm scales its rows by a matmul with a diagonal matrix rather than
-# by broadcasting a column: at a handful of rows the matmul is the cheaper call, with the same
-# products (the off-diagonal zeros add exactly nothing)
+# Up to this many (unpacked) rows, RMSNorm and the cross-entropy backward scale rows by a matmul
+# with a diagonal matrix rather than by broadcasting a column: at a handful of rows the matmul is
+# the cheaper call, with the same products (the off-diagonal zeros add exactly nothing)
 DIAG_ROWS = 32
 
 

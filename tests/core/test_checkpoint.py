@@ -158,22 +158,31 @@ def test_an_npz_that_is_not_a_checkpoint(tmp_path, saved):
 def test_wrong_version(saved, tmp_path):
     assert_refused(rewrite(saved, tmp_path / "v3.npz", header={"version": 3}), "version 3")
     assert_refused(rewrite(saved, tmp_path / "v0.npz", header={"version": 0}), "version 0")
+    # numbers that only compare equal to a version are not one
+    assert_refused(rewrite(saved, tmp_path / "vt.npz", header={"version": True}), "version True")
+    assert_refused(rewrite(saved, tmp_path / "vf.npz", header={"version": 2.0}), "version 2.0")
 
 
 def test_a_version_1_checkpoint_still_loads(trained, saved, tmp_path):
     """Version 1 kept Adam's moments m and v; they become the decayed sums again."""
     opt = trained.trainer.optimizer
-    m, v = opt.m, opt.v
-    old = rewrite(
-        saved,
-        tmp_path / "v1.npz",
-        header={"version": 1},
-        arrays={"adam/m": m, "adam/v": v},
-        drop=["adam/sums"],
-    )
+    b1, b2 = opt.beta1, opt.beta2
+    rng = np.random.default_rng(0)  # moments made here, not by the code under test
+    m, v = rng.normal(size=opt.sums.shape[1]), rng.random(opt.sums.shape[1])
+    odd = rewrite(saved, tmp_path / "v1-odd.npz", header={"version": 1},
+                  arrays={"adam/m": m, "adam/v": v}, drop=["adam/sums"])  # fmt: skip
+    sums = ckpt_io.load(odd).optimizer.sums
+    np.testing.assert_allclose(sums, [m / (1 - b1), v / (1 - b2)], rtol=1e-15, atol=0)
+    # the trained run's own moments: it resumes as from its version-2 file
+    old = rewrite(saved, tmp_path / "v1.npz", header={"version": 1},
+                  arrays={"adam/m": opt.m, "adam/v": opt.v}, drop=["adam/sums"])  # fmt: skip
     ck = ckpt_io.load(old)
     np.testing.assert_allclose(ck.optimizer.sums, opt.sums, rtol=1e-15, atol=0)
     assert ck.optimizer.t == opt.t and np.array_equal(ck.model.flat, trained.model.flat)
+    losses = [
+        [r.loss for r in itertools.islice(Run.load(p).trainer.steps(), 5)] for p in (saved, old)
+    ]
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-12)
     assert_refused(rewrite(old, tmp_path / "v1-no-v.npz", drop=["adam/v"]), "adam/v", "missing")
 
 

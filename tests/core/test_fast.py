@@ -118,14 +118,21 @@ def test_diagonal_row_scaling_gives_the_same_bits(dropout, random_model, make_da
     model = random_model("microgpt", n_layer=2)
     b = batch(make_dataset(block_size=16), ["christopher"])
     drop = masks_for(model, b) if dropout else None
+    def no_reference(*args):  # the fast path must answer, not the fallback
+        raise AssertionError("the reference ran")
+
+    monkeypatch.setattr(GPT, "reference_loss_and_grads", no_reference)
     results, used = [], []
     for rows in (workspace.DIAG_ROWS, 0):  # 0: every workspace broadcasts
         monkeypatch.setattr(workspace, "DIAG_ROWS", rows)
         fresh = GPT(model.config, model.flat.copy())  # new workspaces, made under `rows`
         results.append(fresh.loss_and_grads(b.idx, b.targets, b.mask, drop))
-        used.append(fresh.fast.workspace(1, 11, train=True).full.rstd0_d is not None)
+        (shape,) = fresh.fast._local.cache  # the one workspace the call used
+        assert shape == (*b.idx.shape, True)
+        full = fresh.fast._local.cache[shape].full
+        used.append([d is not None for d in (full.layers[0].rstd1_d, full.tmp_n1_d)])
     (loss, losses, grad), (loss0, losses0, grad0) = results
-    assert used == [True, False]
+    assert used == [[True, True], [False, False]]
     assert loss == loss0
     assert np.array_equal(losses, losses0) and np.array_equal(grad, grad0)
 
