@@ -190,6 +190,8 @@ def check_writable(path: str) -> None:
     parent = target.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
+    if not parent.is_dir():  # a file where a directory of the path should be
+        raise CheckpointError(f"checkpoint path is under a file, not a directory: {target}")
     if not os.access(parent, os.W_OK):
         raise CheckpointError(f"checkpoint path is not writable: {target}")
 

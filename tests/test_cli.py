@@ -178,8 +178,9 @@ def test_headless_autosave_every_k_steps_and_at_the_end(capsys, names_file, tmp_
     blocked = tmp_path / "a-file"
     blocked.write_text("x")
     argv = [*base, "--steps", 12, "--autosave", blocked / "auto.npz", "--autosave-every", 10]
-    code, _, err = run_cli(capsys, *argv)
+    code, lines, err = run_cli(capsys, *argv)
     assert code == 2 and str(blocked) in err and len(err.strip().splitlines()) == 1
+    assert not step_lines(lines) and written == [10, 20, 25]  # refused before any training
 
 
 def test_python_dash_m_prints_plain_lines(tmp_path, names_file):

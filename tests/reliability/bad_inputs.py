@@ -37,6 +37,12 @@ def _write(tmp: Path, name: str, data: bytes) -> str:
     return str(path)
 
 
+def _file_named(tmp: Path, name: str) -> Path:
+    path = tmp / name
+    path.write_text("not a directory\n")
+    return path
+
+
 def _checkpoint(tmp: Path) -> Path:
     path = tmp / "good.npz"
     if not path.exists():
@@ -347,5 +353,11 @@ CASES: list[Case] = [
         "--save into a directory",
         lambda t: [*FAST, "--save", str(t)],
         "is a directory",
+    ),
+    Case(
+        "checkpoint",
+        "--save under a file",
+        lambda t: [*FAST, "--save", str(_file_named(t, "plain") / "run.npz")],
+        "under a file, not a directory",
     ),
 ]
