@@ -101,7 +101,7 @@ def main_quality(argv: list[str]) -> int:
               flush=True)  # fmt: skip
 
     if args.peer:
-        return _peer(p, args, show)
+        return _peer(p, args, show, m)
     train = {k: v for k, v in (("seed", args.seed), ("warmup_steps", args.warmup)) if v is not None}
     try:
         result = quality.curve(
@@ -118,22 +118,28 @@ def main_quality(argv: list[str]) -> int:
     return 0
 
 
-def _peer(p: argparse.ArgumentParser, args: argparse.Namespace, show) -> int:
+def _peer(p: argparse.ArgumentParser, args: argparse.Namespace, show, m: dict) -> int:
     """`quality --peer RECIPE`: makemore's Transformer on our split; JSON and a summary line."""
     if not torch_gpt.available():
         p.error("--peer needs PyTorch: pip install '.[bench]'")
-    seed = 42 if args.seed is None else args.seed
-    every = args.eval_every or 1000
-    result = makemore_peer.curve(args.peer, seed=seed, steps=args.steps, eval_every=every,
-                                 on_point=show)  # fmt: skip
-    result["machine"] = machine.describe()
+    unused = [f"--{k}" for k in ("dtype", "threads", "markdown") if getattr(args, k) is not None]
+    if unused:
+        p.error(f"{', '.join(unused)}: not for --peer (PyTorch float32, one thread, JSON only)")
+    flags = (("seed", args.seed), ("num_steps", args.steps), ("warmup_steps", args.warmup),
+             ("eval_every", args.eval_every))  # fmt: skip
+    try:
+        result = makemore_peer.curve(
+            args.peer, train={k: v for k, v in flags if v is not None}, on_point=show
+        )
+    except ConfigError as e:
+        p.error(str(e))
+    result["machine"] = m
     path = args.json or HERE / "results" / f"quality_peer_{args.peer}.json"
     quality.write_json(path, result)
-    if result["points"]:
-        best = min(result["points"], key=lambda pt: pt["val_loss"])
-        print(f"makemore's Transformer ({result['params']:,} parameters), {args.peer} recipe, "
-              f"seed {seed}: best val {best['val_loss']:.4f} at step {best['step']:,} "
-              f"({best['seconds']:.0f} s)")  # fmt: skip
+    best = min(result["points"], key=lambda pt: pt["val_loss"])
+    print(f"makemore's Transformer ({result['params']:,} parameters), {args.peer} recipe, "
+          f"seed {result['seed']}: best val {best['val_loss']:.4f} at step {best['step']:,} "
+          f"({best['seconds']:.0f} s)")  # fmt: skip
     return 0
 
 

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
+import numpy as np
+
+from core.optim import lr_at
 from core.presets import get_preset
 from core.run import load_dataset
+from core.train import EVAL_CHUNK
 
 from .quality import BUDGET_S
 from .timing import thread_limit
@@ -26,6 +31,7 @@ if torch is not None:
     from torch import nn
 
 RECIPES = ("makemore", "preset")
+MAKEMORE_LR_DECAY = (5e-4, 0.01)  # makemore's defaults: AdamW learning rate, weight decay
 
 
 def _model(V: int, C: int, H: int, L: int, T: int, dropout: float):
@@ -68,69 +74,69 @@ def _model(V: int, C: int, H: int, L: int, T: int, dropout: float):
     return Transformer()
 
 
-def curve(recipe: str, *, seed: int = 42, steps: int | None = None, eval_every: int = 1000,
-          budget_s: float = BUDGET_S, on_point=None) -> dict:  # fmt: skip
-    """Train makemore's Transformer by `recipe` on the split of `seed`; (step, seconds, val)
-    points, seconds counting training only. `steps` caps the run (the preset's recipe stops at
-    its own steps; makemore's runs for `budget_s` seconds)."""
+def curve(recipe: str, *, train: dict | None = None, budget_s: float = BUDGET_S,
+          on_point=None) -> dict:  # fmt: skip
+    """Train makemore's Transformer by `recipe` on the split of the preset's seed; (step,
+    seconds, val) points every `eval_every` steps and at the end, seconds counting training
+    only. `train` overrides the preset's training fields (seed, num_steps, warmup_steps,
+    eval_every), checked as ours are. The preset's recipe runs its num_steps; makemore's runs
+    for `budget_s` seconds, or num_steps when `train` gives it."""
     if torch is None:
         raise RuntimeError("PyTorch is not installed: pip install '.[bench]'")
     if recipe not in RECIPES:
         raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {recipe!r}")
     preset = get_preset("makemore")
-    cfg, tc = preset.model, preset.train
-    ds = load_dataset(None, cfg.block_size, seed=seed)
-    torch.manual_seed(seed)
+    cfg, tc = preset.model, replace(preset.train, **(train or {}))
+    ds = load_dataset(None, cfg.block_size, seed=tc.seed)
+    torch.manual_seed(tc.seed)
     ours = recipe == "preset"
     model = _model(ds.vocab_size, cfg.n_embd, cfg.n_head, cfg.n_layer, cfg.block_size,
                    cfg.dropout if ours else 0.0)  # fmt: skip
-    lr, wd = (tc.lr, tc.weight_decay) if ours else (5e-4, 0.01)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=wd, betas=(0.9, 0.99),
-                            eps=1e-8)  # fmt: skip
-    total = min(steps or tc.num_steps, tc.num_steps) if ours else steps
-    warm = min(tc.warmup_steps, (total or 1) - 1) if ours else 0
-
-    def schedule(t: int) -> float:  # the preset's: linear warm-up, then linear decay to 0
-        if not ours:
-            return 1.0
-        return (t + 1) / warm if t < warm else 1.0 - (t - warm) / (total - warm)
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+    lr, wd = (tc.lr, tc.weight_decay) if ours else MAKEMORE_LR_DECAY
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=wd,
+                            betas=(tc.beta1, tc.beta2), eps=tc.eps)  # fmt: skip
+    total = tc.num_steps if ours or "num_steps" in (train or {}) else None
+    # the preset's rate, as a factor of lr: linear warm-up, then linear decay to 0
+    rate = (lambda t: lr_at(t, 1.0, total, tc.warmup_steps)) if ours else (lambda t: 1.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, rate)
 
     def loss_of(batch):
         idx = torch.from_numpy(batch.idx.astype("int64"))
-        targets = torch.from_numpy(batch.targets.astype("int64"))
-        targets = targets.masked_fill(~torch.from_numpy(batch.mask), -1)
+        targets = torch.from_numpy(np.where(batch.mask, batch.targets, -100).astype("int64"))
         logits = model(idx)
-        return F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1),
-                               ignore_index=-1)  # fmt: skip
+        return F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1))
 
-    def evaluate() -> float:
+    def evaluate() -> float:  # token-weighted over the held-out names, as Trainer.evaluate
         model.eval()
         total_loss = count = 0.0
         with torch.no_grad():
-            for s in range(0, len(ds.val_ids), 250):
-                b = ds.batch(ds.val_ids[s : s + 250])
+            for s in range(0, len(ds.val_ids), EVAL_CHUNK):
+                b = ds.batch(ds.val_ids[s : s + EVAL_CHUNK])
                 n = float(b.mask.sum())
                 total_loss, count = total_loss + loss_of(b).item() * n, count + n
         model.train()
         return total_loss / count
 
+    def record(step: int, trained: float) -> None:
+        point = {"step": step, "seconds": round(trained, 1), "val_loss": evaluate()}
+        points.append(point)
+        if on_point:
+            on_point(point)
+
     points, trained, step = [], 0.0, 0
     with thread_limit(1):
-        while (step < total) if total else (trained < budget_s):
+        while step < total if total else trained < budget_s:
             start = time.perf_counter()
-            loss = loss_of(ds.batch(ds.train_batch_ids(step, tc.batch_size, seed)))
+            loss = loss_of(ds.batch(ds.train_batch_ids(step, tc.batch_size, tc.seed)))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
             trained += time.perf_counter() - start
             step += 1
-            if step % eval_every == 0 or step == total:
-                point = {"step": step, "seconds": round(trained, 1), "val_loss": evaluate()}
-                points.append(point)
-                if on_point:
-                    on_point(point)
+            if tc.eval_every and step % tc.eval_every == 0:
+                record(step, trained)
+    if not points or points[-1]["step"] != step:  # the end is always evaluated
+        record(step, trained)
     params = sum(p.numel() for p in model.parameters())
-    return {"recipe": recipe, "seed": seed, "params": params, "points": points}
+    return {"recipe": recipe, "seed": tc.seed, "params": params, "points": points}

@@ -87,6 +87,8 @@ def test_a_dropout_step_uses_its_masks_and_evaluation_none(make_trainer, batch_s
     loss is the model's plain loss."""
     trainer = make_trainer(dropout=0.3, batch_size=batch_size, num_steps=4, eval_every=2)
     ds = trainer.dataset
+    assert len(ds.val_ids) > 0  # else no step evaluates
+    evaluated = []
     for step in range(4):
         before = trainer.model.copy()
         ids = trainer.batch_ids(step)
@@ -104,6 +106,8 @@ def test_a_dropout_step_uses_its_masks_and_evaluation_none(make_trainer, batch_s
             val = ds.batch(ds.val_ids)
             plain = trainer.model.loss(val.idx, val.targets, val.mask)[0]
             assert rec.val_loss == pytest.approx(plain, rel=1e-12)
+            evaluated.append(rec.step)
+    assert evaluated == [2, 4]  # every eval_every = 2 steps (4 is also the last)
     assert make_trainer().dropout_masks(0, trainer.batch_ids(0)) is None
 
 

@@ -270,17 +270,34 @@ async def test_speed_keys_limit_the_step_rate() -> None:
 
 
 async def test_a_slow_speed_does_not_delay_pause_or_quit() -> None:
-    app = MicroGPTApp(make_run(1_000_000), speed=10)
+    """At 1 step/s the worker spends each second waiting for the next step: pause, single steps
+    and quitting must not wait for it (each check's 0.3-0.5 s is well under the 1 s interval)."""
+    app = MicroGPTApp(make_run(1_000_000), speed=1)
+    trainer = app.current_run.trainer
     async with app.run_test(size=WIDE) as pilot:
-        await wait_for(pilot, lambda: step_of(app) >= 2)
+        # steps 1 and 2 come at once (the timetable lets one step catch up); step 3 ~1 s later
+        await wait_for(pilot, lambda: step_of(app) >= 1 and trainer.step == 2)
+        assert app.snapshot.state == "running"
         start = time.perf_counter()
         press(app, "space")
-        await wait_for(pilot, lambda: app.snapshot.state == "paused")
+        await wait_for(pilot, lambda: app.snapshot.state == "paused", timeout=0.3)
         assert time.perf_counter() - start < 0.3
-        await pilot.press("n")  # a single step is not held to the speed limit's timetable
-        stepped = step_of(app)
-        await pilot.press("n")
-        await wait_for(pilot, lambda: step_of(app) == stepped + 1, timeout=0.5)
+        assert step_of(app) == trainer.step == 2
+        # single steps are not held to the speed limit's timetable (the next is ~1 s away)
+        for stepped in (2, 3):
+            start = time.perf_counter()
+            press(app, "n")
+            await wait_for(pilot, lambda stepped=stepped: step_of(app) == stepped + 1, timeout=0.5)
+            assert time.perf_counter() - start < 0.5
+        press(app, "space")  # running again: the worker waits for step 5's time
+        await wait_for(pilot, lambda: not app.loop.paused, timeout=0.5)
+        start = time.perf_counter()
+        press(app, "q")  # step 4 is not saved: the question comes, at once
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitScreen), timeout=0.5)
+        press(app, "n")
+        await wait_for(pilot, lambda: not app.is_running, timeout=0.5)
+        assert time.perf_counter() - start < 0.5
+    assert trainer.step == 4
 
 
 def test_cli_options_reach_the_app(tmp_path) -> None:

@@ -95,6 +95,7 @@ async def test_health_tracks_gradients_updates_and_the_schedule() -> None:
                 before.flat, after.shapes
             )
         finite = np.isfinite(expected)  # attn_wo and mlp_fc2 start at zero
+        assert finite.sum() == len(expected) - 2
         np.testing.assert_allclose(ratios[finite], expected[finite])
         doc = app.snapshot.doc
         _, grads = app.current_run.loss_and_grads([doc])  # the trainer's weights: same now
@@ -126,7 +127,8 @@ async def test_loss_per_position_is_the_steps_record() -> None:
     async with app.run_test(size=WIDE) as pilot:
         await step_once(pilot)
         await open_views(pilot, app, "3")
-        rec = app.loop.last
+        rec = app.snapshot.record  # what the views draw from
+        assert rec is not None and rec.step == app.snapshot.figures.step == 1
         text = shown(app, "PositionLossPanel")
         assert repr(rec.docs[0]) in text
         for loss in rec.position_losses:
@@ -144,11 +146,29 @@ async def test_the_views_show_the_snapshots_step_not_a_newer_one() -> None:
         screen = await open_views(pilot, app, "3")
         rec = app.snapshot.record
         assert rec is not None and rec.step == app.snapshot.figures.step
-        app.loop.last = rec._replace(step=rec.step + 5, docs=("zzzz",))  # a later step
+        later = rec._replace(
+            step=rec.step + 5,
+            docs=("zzzz",),
+            position_losses=(9.999,) * len(rec.position_losses),
+            lr=0.5,
+        )
+        assert all(f"{loss:.3f}" != "9.999" for loss in rec.position_losses)
+        assert f"{rec.lr:.5f}" != "0.50000"
+        app.loop.last = later  # a later step
         screen.redraw()
         await pilot.pause()
         text = shown(app, "PositionLossPanel")
         assert repr(rec.docs[0]) in text and "'zzzz'" not in text
+        assert f"step {rec.step:,} ·" in text and f"step {later.step:,} ·" not in text
+        assert "9.999" not in text
+        for loss in rec.position_losses:
+            assert f"{loss:.3f}" in text
+        await pilot.press("2")
+        await wait_for(pilot, lambda: screen.tab == "health")
+        await pilot.pause()
+        text = shown(app, "HealthPanel")
+        assert f"Learning rate: {rec.lr:.5f} at step {rec.step:,}" in text
+        assert "0.50000" not in text and f"at step {later.step:,} " not in text
 
 
 async def test_scalar_step_matches_core_and_keeps_the_app_responsive() -> None:
