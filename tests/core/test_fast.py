@@ -118,6 +118,7 @@ def test_diagonal_row_scaling_gives_the_same_bits(dropout, random_model, make_da
     model = random_model("microgpt", n_layer=2)
     b = batch(make_dataset(block_size=16), ["christopher"])
     drop = masks_for(model, b) if dropout else None
+
     def no_reference(*args):  # the fast path must answer, not the fallback
         raise AssertionError("the reference ran")
 
