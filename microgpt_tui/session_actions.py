@@ -118,7 +118,7 @@ class SessionActions:
     # --- speed, status, errors ---
 
     def action_speed(self, direction: int) -> None:
-        """Train slower (-1) or faster (+1) on the ladder 10 ... 1000 steps/s, max."""
+        """Train slower (-1) or faster (+1) on the ladder 10 ... 1,000 steps/s, max."""
         self.speed = self.loop.speed = next_speed(self.speed, direction)
         self._show_session(self.snapshot)
 
@@ -144,7 +144,8 @@ class SessionActions:
             self.notify(message, title=title, severity="error", timeout=10)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failure of the training worker itself (not of a step): say so, keep the app."""
+        """The worker ended on an exception its loop could not report: the loop's error is set
+        (every control refuses to train on) but its error snapshot failed too. Say so here."""
         worker = event.worker
         if worker.group != "training" or event.state != WorkerState.ERROR:
             return

@@ -1,8 +1,9 @@
 """The training loop the app runs in one thread worker: pause (an Event), single steps (a
 Semaphore), waits with timeouts; O(1) bookkeeping per step and an immutable `TrainingSnapshot`
 with a copy of the parameters about 12 times a second (at once on a single step or new state).
-A speed limit spaces the steps out (sleeps of at most POLL); an exception from the trainer stops
-training in the "error" state instead of ending the app; an `Autosave` writes every k steps.
+A speed limit spaces the steps out (sleeps of at most POLL); an exception in the worker (from the
+trainer, a snapshot, a copy or an autosave write) stops training in the "error" state instead of
+ending the app; an `Autosave` writes every k steps and at the end.
 """
 
 from __future__ import annotations
@@ -176,11 +177,26 @@ class TrainingLoop:
     def run_loop(
         self, post: Callable[[TrainingSnapshot], None], cancelled: Callable[[], bool]
     ) -> None:
-        """Train until cancelled, posting snapshots; waits (with timeouts) when paused or done."""
+        """Train until cancelled, posting snapshots; waits (with timeouts) when paused or done.
+
+        Any exception stops training for good in the error state (the controls then refuse to
+        step or train on) and posts a snapshot that says so; should that snapshot fail as well,
+        the exception ends the worker, with the error already set.
+        """
+        try:
+            self._train(post, cancelled)
+        except Exception as e:  # outside a step: a snapshot, a copy, an autosave write
+            self.error = self.error or describe_error(e)
+            post(self.snapshot())
+
+    def _train(
+        self, post: Callable[[TrainingSnapshot], None], cancelled: Callable[[], bool]
+    ) -> None:
         trainer = self.run.trainer
         steps: Iterator[StepRecord] | None = None
         posted_state = None
         next_post = 0.0
+        unposted = False  # a step landed too soon after the last post to be shown then
         while not cancelled():
             state = self.state()
             if self._hold.is_set() or state in STOPPED:
@@ -196,7 +212,9 @@ class TrainingLoop:
                         posted_state = self._post(post)
                     continue
                 forced = True
-            elif self._wait_for_speed():
+            elif self._wait_for_speed():  # under a speed limit, between two steps
+                if unposted and time.perf_counter() >= next_post:  # show it now, not a step late
+                    posted_state, unposted = self._post(post), False
                 continue
             copy = None  # of the run, when an autosave is due: written after the lock
             with self._step_lock:
@@ -217,7 +235,8 @@ class TrainingLoop:
                 continue
             now = time.perf_counter()
             self._schedule(now)
-            if forced or trainer.done or now >= next_post:
+            unposted = not (forced or trainer.done or now >= next_post)
+            if not unposted:
                 posted_state = self._post(post)
                 next_post = now + POST_INTERVAL
 

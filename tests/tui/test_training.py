@@ -67,6 +67,18 @@ def test_runs_to_done_with_bounded_posts() -> None:
     assert d.last.figures.ema is not None and len(d.last.figures.history) > 0
 
 
+def test_a_slow_speed_shows_each_step_without_waiting_for_the_next() -> None:
+    """At 2 steps/s steps 1 and 2 land together (one may catch up), so step 2 comes too soon
+    after step 1's post; it is posted once the post interval is over, not with step 3."""
+    run = make_run(10_000)
+    loop = TrainingLoop(run, speed=2)
+    with Driven(loop) as d:
+        until(lambda: run.trainer.step >= 2)
+        assert run.trainer.step == 2  # step 3 is half a second away
+        until(lambda: d.posts and d.last.figures.step == 2, timeout=0.3)
+        assert run.trainer.step == 2
+
+
 def test_snapshot_models_are_copies() -> None:
     run = make_run(100)
     with Driven(TrainingLoop(run)) as d:
