@@ -244,14 +244,27 @@ class MicroGPTApp(InsideActions, SessionActions, SamplerActions, App[None]):
         if not yes:
             return
         self._stop_sampling()
-        paused = self.loop.paused
-        self.loop.pause()
-        self.current_run = self.current_run.restart()
-        self.loop = self._new_loop(self.current_run, paused=paused)
+        old = self.loop
+        paused = old.paused
+        old.pause()
+        # Between two steps of the old loop: its step in progress (and an autosave's copy) is
+        # over, and it takes no other: the new worker cancels it before the hold ends. (A write
+        # of that copy may still finish: a whole file of the old run, as the path held already.)
+        # The worker never waits for this thread while it holds the step lock: no deadlock.
+        try:
+            with old.holding():
+                self.current_run = self.current_run.restart()
+                self.loop = self._new_loop(self.current_run, paused=paused)
+                snap = self.loop.snapshot()  # before its worker starts
+                self._train(self.loop)
+        except TimeoutError as e:
+            self.notify(str(e), title="Not reset", severity="error")
+            if not paused:
+                old.resume()
+            return
         self.main_screen.query_one(SamplerPanel).clear()
         self._show_run()
-        self._show_snapshot(self.loop.snapshot(), force_attention=True)
-        self._train(self.loop)
+        self._show_snapshot(snap, force_attention=True)
 
     # --- attention ---
 

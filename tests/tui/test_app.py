@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 
 from core import Run
@@ -121,6 +124,30 @@ async def test_reset_asks_then_starts_again() -> None:
         np.testing.assert_array_equal(app.current_run.model.flat, fresh.model.flat)
         await pilot.press("n")  # still paused; the new run steps
         await wait_for(pilot, lambda: step_of(app) == 1)
+
+
+async def test_reset_waits_for_the_step_in_progress() -> None:
+    app = make_app(100)
+    old = app.current_run.trainer
+    real_step = old.train_step
+    started = threading.Event()
+
+    def slow():
+        started.set()
+        time.sleep(1.0)
+        return real_step()
+
+    old.train_step = slow
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("n")
+        await wait_for(pilot, started.is_set)
+        press(app, "r")  # no wait for an idle CPU: the step is still asleep
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        press(app, "y")
+        await wait_for(pilot, lambda: app.current_run.trainer is not old)
+        at_reset = old.step
+        await pilot.pause(0.5)
+        assert old.step == at_reset == 1  # the step ended before the reset, none after
 
 
 async def test_save_writes_a_loadable_checkpoint(tmp_path) -> None:
