@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from textual.binding import Binding
 
 from .sampling import TEMPERATURE_STEP
-from .speed import SPEEDS
+from .speed import SPEEDS, speed_label
 
 MORE_STEPS = 1000  # what "train more" adds
 
@@ -28,7 +28,8 @@ class Command:
 
 
 def _ladder(speeds: Iterable[float | None]) -> str:
-    return ", ".join(f"{s:g}" for s in speeds)
+    """Speeds as the app labels them ("1,000", "max"); a "·" between them, as "," is in 1,000."""
+    return " · ".join(speed_label(s) for s in speeds)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -95,7 +96,7 @@ COMMANDS: tuple[Command, ...] = (
         "> .",
         "speed(1)",
         "Faster",
-        f"Train faster: {_ladder(SPEEDS[:-1])} steps/s, max",
+        f"Train faster: {_ladder(SPEEDS[:-1])} steps/s · max",
     ),
     Command("r", "r", "reset", "Reset", "Restart training from step 0 (asks first)"),
     Command("ctrl+s", "ctrl+s", "save", "Save checkpoint", "Write a checkpoint (.npz)"),

@@ -16,7 +16,7 @@ from rich.measure import Measurement
 from rich.style import Style
 from rich.text import Text
 
-from .heatmap import viridis
+from .heatmap import cell_style, viridis
 
 # a diverging scale (coolwarm's ends and middle): negative, zero, positive
 COOL, MID, WARM = (59, 76, 192), (221, 221, 221), (180, 4, 38)
@@ -24,14 +24,20 @@ CELL = 5  # characters per number
 
 
 def fit(x: float, width: int = CELL) -> str:
-    """`x` in at most `width` characters, sign first ("+0.12", "-3.40", "+12.3", "+1e+03")."""
+    """`x` in `width` (at least 5) characters, sign first: "+0.12", "-3.40", "+12.3", then
+    powers of ten without a "+" or zeros in the exponent ("+1e5", "-2e13"), then "+e100"."""
     if not np.isfinite(x):
         return ("-inf" if x < 0 else "+inf" if x > 0 else "nan").rjust(width)
     for digits in (2, 1, 0):
         s = f"{x:+.{digits}f}"
         if len(s) <= width:
             return s.rjust(width)
-    return f"{x:+.0e}"
+    for digits in (2, 1, 0):
+        mantissa, exponent = f"{x:+.{digits}e}".split("e")
+        s = f"{mantissa}e{int(exponent)}"
+        if len(s) <= width:
+            return s.rjust(width)
+    return f"{mantissa[0]}e{int(exponent)}".rjust(width)  # |x| >= 1e100: the power alone
 
 
 def diverging(t: float) -> tuple[int, int, int]:
@@ -100,20 +106,24 @@ class NumberStrip:
 
 
 class UnitCells:
-    """Many values (an MLP's hidden layer) as one character each: dark when zero, else coloured."""
+    """Many values (an MLP's hidden layer) as one character each: dark when zero, else coloured
+    by the heatmap's scale (x / the largest |x|, clipped at 0); "?" for an inf or a nan."""
 
     def __init__(self, values: Sequence[float] | np.ndarray) -> None:
         self.values = np.asarray(values, dtype=float).ravel()
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         plain = _plain(console)
-        top = float(np.abs(self.values).max()) or 1.0
+        finite = np.abs(self.values[np.isfinite(self.values)])
+        top = (float(finite.max()) if finite.size else 0.0) or 1.0
         out = Text(no_wrap=False, overflow="fold")
         for x in self.values:
             if x == 0:
                 out.append("·", style="dim")
+            elif not np.isfinite(x):
+                out.append("?", style="dim")
             elif plain:
                 out.append("█")
             else:
-                out.append("█", style=Style(color="rgb({},{},{})".format(*viridis(x / top))))
+                out.append("█", style=cell_style(x / top))
         yield out

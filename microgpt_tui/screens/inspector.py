@@ -15,10 +15,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from core import BOS, EOS, GPT, Tokenizer, TokenizerError
+from core import BOS, GPT, Tokenizer, TokenizerError
 from core.trace import trace_text
 
-from ..renderables import BOS_MARK, EOS_MARK
+from ..renderables import BOS_MARK
 from ..renderables.inspect import (
     PassView,
     attention_section,
@@ -28,6 +28,8 @@ from ..renderables.inspect import (
     output_section,
     title_line,
 )
+from ..sampling import token_label
+from ..training import RUNNING
 from .prompt import PromptScreen
 from .steady import SteadySize
 
@@ -35,9 +37,10 @@ SECTIONS = ("embedding", "attention", "mlp", "output")
 
 
 def vocab_labels(tokenizer: Tokenizer) -> tuple[str, ...]:
-    """A one-character label for every token id (BOS ·, EOS ⏎)."""
-    marks = {BOS: BOS_MARK, EOS: EOS_MARK}
-    return tuple(marks.get(i, tokenizer.token_str(i)) for i in range(tokenizer.vocab_size))
+    """A one-character label for every token id: `token_label`'s, and BOS_MARK for BOS."""
+    return tuple(
+        BOS_MARK if i == BOS else token_label(tokenizer, i) for i in range(tokenizer.vocab_size)
+    )
 
 
 def pass_view(model: GPT, tokenizer: Tokenizer, text: str) -> PassView:
@@ -128,7 +131,7 @@ class InspectorScreen(SteadySize, Screen[None]):
 
     def show_snapshot(self, snapshot) -> None:
         """A new snapshot: shown at once unless training runs (then u shows it)."""
-        if snapshot.state != "running" and snapshot.figures.step != self.step:
+        if snapshot.state != RUNNING and snapshot.figures.step != self.step:
             self.load(snapshot)
 
     # --- drawing ---
@@ -159,8 +162,7 @@ class InspectorScreen(SteadySize, Screen[None]):
     # --- actions ---
 
     def action_close(self) -> None:
-        if self.is_active:  # once: a second key may be queued behind the first
-            self.dismiss()
+        self.dismiss_once()
 
     def action_move(self, direction: int) -> None:
         """The next (+1) or previous (-1) position, wrapping around."""

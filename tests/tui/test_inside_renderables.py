@@ -13,8 +13,9 @@ from microgpt_tui.live_stats import CharLosses, HealthHistory, tensor_norms
 from microgpt_tui.renderables.embedding_map import EmbeddingMap, place
 from microgpt_tui.renderables.graph import GraphWalk
 from microgpt_tui.renderables.health import Schedule, Spark
+from microgpt_tui.renderables.heatmap import cell_style
 from microgpt_tui.renderables.position_loss import PositionLosses
-from microgpt_tui.renderables.strip import CELL, NumberStrip, diverging, fit
+from microgpt_tui.renderables.strip import CELL, NumberStrip, UnitCells, diverging, fit
 
 from .helpers import make_run
 
@@ -28,9 +29,22 @@ def lines(renderable, width: int = 60, color: bool = False) -> list[str]:
 
 def test_fit_keeps_every_number_in_a_cell() -> None:
     for x in (0.0, -0.004, 0.123, -3.456, 12.34, -123.4, 98765.0, float("inf"), float("nan")):
-        assert len(fit(x)) == CELL or x == 98765.0, x
+        assert len(fit(x)) == CELL, x
+    for x in (-98765.0, 12345.6, 99999.6, 9.99e99, 1e100, -1.7e308, 2.5e13):
+        assert len(fit(x)) == CELL, x
     assert fit(0.123) == "+0.12" and fit(-3.456) == "-3.46" and fit(12.34) == "+12.3"
+    assert fit(98765.0) == " +1e5" and fit(-2.5e13) == "-2e13" and fit(1e100) == "+e100"
     assert diverging(0.0) == (221, 221, 221) and diverging(-1) == (59, 76, 192)
+
+
+def test_unit_cells_use_the_heatmap_scale_and_survive_overflow() -> None:
+    cells = UnitCells([0.0, 2.0, 1.0, -0.5, float("nan"), float("inf")])
+    assert lines(cells) == ["·███??"]  # NO_COLOR: the same characters, no colours
+    console = Console(width=20, color_system="truecolor")
+    styles = [seg.style for seg in console.render(cells) if seg.text == "█"]
+    assert styles == [cell_style(1.0), cell_style(0.5), cell_style(0.0)]  # |2| is the top
+    plain = Console(width=20, no_color=True)
+    assert all(seg.style is None or seg.style.color is None for seg in plain.render(cells))
 
 
 def test_a_strip_wraps_by_whole_cells_with_its_labels_above() -> None:
