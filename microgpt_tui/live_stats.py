@@ -2,7 +2,8 @@
 update-to-weight ratios over time, and the loss of each next character over the names seen.
 
 Both are fed on the app thread from the snapshots' copies of the parameters (never the arrays
-the trainer is changing), about 0.17 ms per snapshot on the seed preset.
+the trainer is changing). `HealthHistory.observe` (a forward and backward pass of one name) costs
+about 0.17 ms per snapshot on the seed preset and 3 ms on makemore (timeit, bundled names).
 """
 
 from __future__ import annotations

@@ -63,9 +63,7 @@ class ConceptsScreen(SteadySize, ModalScreen[str | None]):
         event.stop()
         number = int(event.option.id or 0)
         chosen = next(c for c in CONCEPTS if c.number == number)
-        if self.is_active:  # once: a second key may be queued behind the first
-            self.dismiss(chosen.action)
+        self.dismiss_once(chosen.action)
 
     def action_close(self) -> None:
-        if self.is_active:
-            self.dismiss(None)
+        self.dismiss_once(None)

@@ -47,5 +47,4 @@ class ConfirmScreen(SteadySize, ModalScreen[bool]):
         self.action_answer(event.button.id == "yes")
 
     def action_answer(self, yes: bool) -> None:
-        if self.is_active:  # once: a second key may be queued behind the first
-            self.dismiss(yes)
+        self.dismiss_once(yes)

@@ -48,5 +48,4 @@ class HelpScreen(SteadySize, ModalScreen[None]):
         self.action_close()
 
     def action_close(self) -> None:
-        if self.is_active:  # once: a second key may be queued behind the first
-            self.dismiss()
+        self.dismiss_once()

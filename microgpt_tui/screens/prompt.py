@@ -43,9 +43,7 @@ class PromptScreen(SteadySize, ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self.is_active:  # once: a second enter (or escape) may be queued behind the first
-            self.dismiss(event.value.strip())
+        self.dismiss_once(event.value.strip())
 
     def action_cancel(self) -> None:
-        if self.is_active:
-            self.dismiss(None)
+        self.dismiss_once(None)

@@ -59,5 +59,4 @@ class QuitScreen(SteadySize, ModalScreen[QuitAnswer]):
         self.action_answer(None if event.button.id == "cancel" else event.button.id)
 
     def action_answer(self, answer: QuitAnswer) -> None:
-        if self.is_active:  # once: a second key may be queued behind the first
-            self.dismiss(answer)
+        self.dismiss_once(answer)

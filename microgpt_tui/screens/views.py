@@ -24,6 +24,7 @@ from core.trace import embedding_pca, trace_text
 from ..graph_walk import Graph, example_graph, model_neuron
 from ..renderables import BOS_MARK, EOS_MARK
 from ..scalar_compare import EngineComparison, compare_engines_alone, too_big
+from ..training import RUNNING
 from ..widgets.embedding_map import EmbeddingMapPanel
 from ..widgets.graph_panel import GraphPanel
 from ..widgets.health_panel import HealthPanel
@@ -124,7 +125,7 @@ class ViewsScreen(SteadySize, Screen[None]):
     def show_snapshot(self, snapshot) -> None:
         """A new snapshot: redraw the visible tab (rate-limited while training runs)."""
         now = time.monotonic()
-        if snapshot.state != "running" or now >= self._drawn_at + REDRAW_INTERVAL:
+        if snapshot.state != RUNNING or now >= self._drawn_at + REDRAW_INTERVAL:
             self.redraw()
 
     def redraw(self) -> None:
@@ -187,8 +188,7 @@ class ViewsScreen(SteadySize, Screen[None]):
     # --- actions ---
 
     def action_close(self) -> None:
-        if self.is_active:  # once: a second key may be queued behind the first
-            self.dismiss()
+        self.dismiss_once()
 
     def action_tab(self, name: str) -> None:
         """Show tab `name`."""
